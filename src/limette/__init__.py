@@ -1,0 +1,30 @@
+"""limette: fast, trustworthy LIME explanations for tables, texts, images and tensors."""
+
+from .discretize import (
+    DecileDiscretizer,
+    Discretizer,
+    EntropyDiscretizer,
+    PercentileDiscretizer,
+    QuartileDiscretizer,
+)
+from .explanation import Explanation
+from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
+from .tabular import RecurrentTabularExplainer, TabularExplainer
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DecileDiscretizer",
+    "Discretizer",
+    "EntropyDiscretizer",
+    "Explanation",
+    "LinearFit",
+    "PercentileDiscretizer",
+    "QuartileDiscretizer",
+    "RecurrentTabularExplainer",
+    "Ridge",
+    "SklearnSurrogate",
+    "Surrogate",
+    "TabularExplainer",
+    "__version__",
+]

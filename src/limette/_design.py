@@ -1,0 +1,70 @@
+"""The weighted, centred design shared by feature selection and the linear surrogates.
+
+Every weighted least-squares question limette asks about one neighbourhood (which
+features to keep, the ridge solution for every label, the R² of a candidate subset) is
+answered from the same ``d × d`` Gram matrix and ``d × k`` cross products, computed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class WeightedDesign:
+    """Samples ``X`` (``n × d``), targets ``Y`` (``n × k``) and weights ``w`` (``n``)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    w: np.ndarray
+
+    @cached_property
+    def x_mean(self) -> np.ndarray:
+        """Weighted mean of each column of ``X``."""
+        return np.asarray(self.w @ self.X / self.w.sum())
+
+    @cached_property
+    def y_mean(self) -> np.ndarray:
+        """Weighted mean of each column of ``Y``."""
+        return np.asarray(self.w @ self.Y / self.w.sum())
+
+    @cached_property
+    def _weighted_xc(self) -> np.ndarray:
+        return (self.X - self.x_mean) * self.w[:, None]
+
+    @cached_property
+    def gram(self) -> np.ndarray:
+        """``Xcᵀ W Xc``, the weighted centred Gram matrix (``d × d``)."""
+        return np.asarray(self._weighted_xc.T @ (self.X - self.x_mean))
+
+    @cached_property
+    def cross(self) -> np.ndarray:
+        """``Xcᵀ W Yc``, the weighted centred cross products (``d × k``)."""
+        return np.asarray(self._weighted_xc.T @ (self.Y - self.y_mean))
+
+    @cached_property
+    def total_sum_of_squares(self) -> np.ndarray:
+        """``Σ w (y - ȳ)²`` for each target (``k``)."""
+        centred = self.Y - self.y_mean
+        return np.asarray(self.w @ (centred * centred))
+
+    @property
+    def n_features(self) -> int:
+        """Number of interpretable features ``d``."""
+        return int(self.X.shape[1])
+
+    def ridge(self, alpha: float, features: np.ndarray, targets: np.ndarray) -> np.ndarray:
+        """Ridge coefficients on the columns ``features`` for the targets ``targets``.
+
+        Returns an array of shape ``(len(features), len(targets))``; solved with a
+        least-squares fallback when the system is singular (``alpha = 0``).
+        """
+        A = self.gram[np.ix_(features, features)] + alpha * np.eye(len(features))
+        b = self.cross[np.ix_(features, targets)]
+        try:
+            return np.linalg.solve(A, b)
+        except np.linalg.LinAlgError:
+            return np.linalg.lstsq(A, b, rcond=None)[0]

@@ -1,0 +1,46 @@
+"""The exceptions and warnings limette raises.
+
+Every error subclasses :class:`LimetteError` and the built-in error a user would
+already catch (``ValueError``, ``TypeError``, ``RuntimeError``, ``ImportError``), so
+``except ValueError`` keeps working around code that switched from ``lime``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "InputError",
+    "LimetteError",
+    "LimetteWarning",
+    "MissingDependencyError",
+    "ModelCallError",
+    "ModelOutputError",
+    "UnknownOptionError",
+]
+
+
+class LimetteError(Exception):
+    """Base class of every error raised by limette."""
+
+
+class InputError(LimetteError, ValueError):
+    """An argument has the wrong shape, type or value; the message names the argument."""
+
+
+class UnknownOptionError(InputError):
+    """A string option is not one of the accepted names; the message lists them."""
+
+
+class ModelOutputError(LimetteError, ValueError):
+    """The user's model returned something of the wrong shape, or non-finite values."""
+
+
+class ModelCallError(LimetteError, RuntimeError):
+    """The user's model raised; the original exception is chained as ``__cause__``."""
+
+
+class MissingDependencyError(LimetteError, ImportError):
+    """An optional dependency is needed; the message gives the ``pip install`` line."""
+
+
+class LimetteWarning(UserWarning):
+    """A warning about input that limette could handle but that may surprise the user."""

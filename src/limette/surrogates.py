@@ -1,0 +1,111 @@
+"""Interpretable surrogates: weighted linear fits for every label at once.
+
+A surrogate's ``fit(design, selected)`` returns :class:`LinearFit`: coefficients of
+shape ``(k, d)`` (zero where a feature was not selected) and intercepts ``(k,)``. Labels
+that selected the same features share one multi-target solve of the shared Gram matrix.
+Any scikit-learn regressor is accepted through :class:`SklearnSurrogate`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from sklearn.base import clone
+
+from ._design import WeightedDesign
+from .errors import InputError
+
+__all__ = ["LinearFit", "Ridge", "SklearnSurrogate", "Surrogate", "as_surrogate"]
+
+
+@dataclass(frozen=True, eq=False)
+class LinearFit:
+    """Coefficients ``(k, d)`` and intercepts ``(k,)`` of a fitted linear surrogate.
+
+    ``coef_std`` holds per-coefficient standard errors when the surrogate knows them.
+    """
+
+    coef: np.ndarray
+    intercept: np.ndarray
+    coef_std: np.ndarray | None = None
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Surrogate predictions ``(n, k)`` on interpretable samples ``X``."""
+        return np.asarray(X @ self.coef.T + self.intercept)
+
+
+@runtime_checkable
+class Surrogate(Protocol):
+    """Anything that fits a weighted linear model for all targets of a design."""
+
+    def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
+        """Fit on ``design`` using, for target ``j``, the features ``selected[j]``."""
+        ...
+
+
+def _groups(selected: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group targets by identical feature masks: ``[(features, targets), ...]``."""
+    masks, inverse = np.unique(selected, axis=0, return_inverse=True)
+    inverse = np.asarray(inverse).reshape(-1)
+    return [(np.flatnonzero(mask), np.flatnonzero(inverse == i)) for i, mask in enumerate(masks)]
+
+
+@dataclass(frozen=True)
+class Ridge:
+    """Weighted ridge regression with intercept, solved in closed form.
+
+    The same model as scikit-learn's ``Ridge(alpha)`` fitted with ``sample_weight``
+    (lime's default surrogate is ``alpha=1``); ``alpha=0`` is ordinary weighted least
+    squares.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from limette._design import WeightedDesign
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = 2 * X + 1
+    >>> fit = Ridge(alpha=0).fit(WeightedDesign(X, y, np.ones(4)), np.ones((1, 1), bool))
+    >>> fit.coef.round(6).tolist(), fit.intercept.round(6).tolist()
+    ([[2.0]], [1.0])
+    """
+
+    alpha: float = 1.0
+
+    def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
+        coef = np.zeros(selected.shape)
+        for features, targets in _groups(selected):
+            if features.size:
+                coef[np.ix_(targets, features)] = design.ridge(self.alpha, features, targets).T
+        return LinearFit(coef, design.y_mean - coef @ design.x_mean)
+
+
+@dataclass(frozen=True)
+class SklearnSurrogate:
+    """Any scikit-learn regressor with ``coef_``/``intercept_``, fitted once per target."""
+
+    estimator: Any
+
+    def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
+        coef = np.zeros(selected.shape)
+        intercept = np.zeros(selected.shape[0])
+        for target, mask in enumerate(selected):
+            model = clone(self.estimator)
+            model.fit(design.X[:, mask], design.Y[:, target], sample_weight=design.w)
+            coef[target, mask] = np.ravel(model.coef_)
+            intercept[target] = float(np.ravel(model.intercept_)[0])
+        return LinearFit(coef, intercept)
+
+
+def as_surrogate(model_regressor: Any) -> Surrogate:
+    """The surrogate for a ``model_regressor`` argument (``None`` means ``Ridge(alpha=1)``)."""
+    if model_regressor is None:
+        return Ridge(alpha=1.0)
+    if hasattr(model_regressor, "fit") and hasattr(model_regressor, "get_params"):
+        return SklearnSurrogate(model_regressor)
+    if isinstance(model_regressor, Surrogate):
+        return model_regressor
+    raise InputError(
+        "model_regressor must be None, a limette surrogate or a scikit-learn regressor with "
+        f"coef_ and intercept_; got {type(model_regressor).__name__}"
+    )

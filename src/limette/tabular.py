@@ -1,0 +1,352 @@
+"""LIME for tables: :class:`TabularExplainer` and :class:`RecurrentTabularExplainer`.
+
+The constructor learns from the training data what lime learns (feature means and
+standard deviations, bins and their statistics, category frequencies); ``explain`` draws
+perturbations, asks the model, and hands the rest to the engine. lime's argument names
+are kept so that switching is a change of import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._engine import choose_labels, evaluate, fit_local_model
+from ._frames import FrameEncoder, is_frame
+from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
+from ._tabular_sampling import TableSampler
+from ._validation import as_float_array, as_row, check_names, check_positive_int, lookup
+from .discretize import DISCRETIZERS, Discretizer
+from .errors import InputError
+from .explanation import Explanation
+from .kernels import get_distance, get_kernel
+from .surrogates import as_surrogate
+
+__all__ = ["RecurrentTabularExplainer", "TabularExplainer"]
+
+_MODES = {"classification": True, "regression": False}
+
+
+class TabularExplainer:
+    """Explain predictions of any model on tabular data (NumPy arrays or pandas frames).
+
+    Parameters
+    ----------
+    training_data : array-like or DataFrame of shape (n_samples, n_features)
+        Data the statistics are learned from. With a DataFrame, feature names come from
+        its columns, ``object``/``category``/``bool`` columns are categorical, and the
+        model is called with DataFrames of the same layout.
+    mode : {"classification", "regression"}
+    training_labels : array-like, optional
+        Needed by ``discretizer="entropy"``.
+    feature_names : sequence of str, optional
+    categorical_features : sequence of int or str, optional
+        Indices or names of categorical columns (values are integer codes).
+    categorical_names : mapping, optional
+        ``{feature: [name of code 0, name of code 1, ...]}``.
+    kernel_width : float, optional
+        Defaults to ``0.75 * sqrt(n_features)``.
+    kernel : callable or str, optional
+        ``kernel(distances, kernel_width) -> weights``; lime's ``sqrt(exp(-d²/w²))`` by default.
+    class_names : sequence of str, optional
+    feature_selection : {"auto", "none", "forward_selection", "highest_weights", "lasso_path"}
+    discretize_continuous : bool
+        Explain continuous features through bins (lime's default) instead of their values.
+    discretizer : {"quartile", "decile", "entropy"} or Discretizer
+    sample_around_instance : bool
+        Centre Gaussian samples on the instance instead of the training mean.
+    random_state : None, int or numpy.random.Generator
+        Seed of every explanation; ``explain`` may override it.
+    training_data_stats : dict, optional
+        lime's precomputed statistics (``means``, ``stds``, ``mins``, ``maxs``,
+        ``feature_values``, ``feature_frequencies``), replacing what would be learned.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from limette import TabularExplainer
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3))
+    >>> predict = lambda rows: rows @ np.array([2.0, 0.0, -1.0])
+    >>> explainer = TabularExplainer(X, mode="regression", discretize_continuous=False,
+    ...                              sample_around_instance=True, random_state=0)
+    >>> explanation = explainer.explain(X[0], predict, num_features=2)
+    >>> [name for name, weight in explanation.as_list()]
+    ['0', '2']
+    """
+
+    def __init__(
+        self,
+        training_data: Any,
+        mode: str = "classification",
+        training_labels: Any = None,
+        feature_names: Sequence[str] | None = None,
+        categorical_features: Sequence[int | str] | None = None,
+        categorical_names: Mapping[Any, Sequence[Any]] | None = None,
+        kernel_width: float | None = None,
+        kernel: Callable[[np.ndarray, float], np.ndarray] | str | None = None,
+        class_names: Sequence[str] | None = None,
+        feature_selection: str = "auto",
+        discretize_continuous: bool = True,
+        discretizer: str | Discretizer = "quartile",
+        sample_around_instance: bool = False,
+        random_state: RandomState = None,
+        training_data_stats: dict[str, Any] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.classification_ = lookup(_MODES, mode, "mode")
+        self.encoder_ = FrameEncoder.learn(training_data) if is_frame(training_data) else None
+        data = self._training_array(training_data)
+        n_features = data.shape[1]
+        names = check_names(feature_names, n_features, "feature_names")
+        if names is None:
+            names = (
+                [str(c) for c in self.encoder_.columns]
+                if self.encoder_
+                else [str(i) for i in range(n_features)]
+            )
+        self.feature_names = names
+        self.categorical_features = self._categorical_indices(categorical_features)
+        self.categorical_names = self._categorical_names(categorical_names)
+        self.class_names = None if class_names is None else [str(c) for c in class_names]
+        self.feature_selection = feature_selection
+        self.random_state = random_state
+        self.sample_around_instance = sample_around_instance
+        self.kernel_width = (
+            float(kernel_width) if kernel_width is not None else 0.75 * np.sqrt(n_features)
+        )
+        self.kernel_fn = get_kernel(kernel, self.kernel_width)
+        self.discretizer = self._fit_discretizer(
+            data, discretize_continuous, discretizer, training_labels, training_data_stats
+        )
+        self.sampler_ = TableSampler.learn(
+            data, self.categorical_features, self.discretizer, training_data_stats
+        )
+
+    # ------------------------------------------------------------------ learning
+    def _training_array(self, training_data: Any) -> np.ndarray:
+        if self.encoder_ is not None:
+            return as_float_array(
+                self.encoder_.encode(training_data, "training_data"), "training_data", 2
+            )
+        return as_float_array(training_data, "training_data", 2)
+
+    def _feature_index(self, feature: int | str, argument: str) -> int:
+        if isinstance(feature, str):
+            if feature not in self.feature_names:
+                raise InputError(f"{argument} names {feature!r}, which is not a feature name")
+            return self.feature_names.index(feature)
+        if not 0 <= int(feature) < len(self.feature_names):
+            raise InputError(
+                f"{argument} has index {feature}; there are {len(self.feature_names)} features"
+            )
+        return int(feature)
+
+    def _categorical_indices(self, given: Sequence[int | str] | None) -> list[int]:
+        found = set(self.encoder_.categories) if self.encoder_ else set()
+        found.update(self._feature_index(f, "categorical_features") for f in given or ())
+        return sorted(found)
+
+    def _categorical_names(self, given: Mapping[Any, Sequence[Any]] | None) -> dict[int, list[str]]:
+        names = {
+            i: [str(v) for v in values]
+            for i, values in (self.encoder_.categories if self.encoder_ else {}).items()
+        }
+        for feature, values in (given or {}).items():
+            names[self._feature_index(feature, "categorical_names")] = [str(v) for v in values]
+        return names
+
+    def _fit_discretizer(
+        self,
+        data: np.ndarray,
+        enabled: bool,
+        discretizer: str | Discretizer,
+        labels: Any,
+        stats: dict[str, Any] | None,
+    ) -> Discretizer | None:
+        continuous = [i for i in range(data.shape[1]) if i not in self.categorical_features]
+        if not enabled or not continuous:
+            return None
+        if isinstance(discretizer, Discretizer):
+            chosen = discretizer
+        else:
+            chosen = lookup(DISCRETIZERS, discretizer, "discretizer")()
+        label_array = None if labels is None else np.asarray(labels)
+        if label_array is not None and label_array.shape[0] != data.shape[0]:
+            raise InputError(
+                f"training_labels has {label_array.shape[0]} values; "
+                f"training_data has {data.shape[0]} rows"
+            )
+        return chosen.fit(data, continuous, self.feature_names, label_array, stats)
+
+    # ---------------------------------------------------------------- explaining
+    def explain(
+        self,
+        data_row: Any,
+        predict_fn: Callable[[Any], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = None,
+        num_features: int = 10,
+        num_samples: int = 5000,
+        distance_metric: str | Callable[..., Any] = "euclidean",
+        model_regressor: Any = None,
+        sampling_method: str = "gaussian",
+        batch_size: int | None = None,
+        progress: bool = False,
+        random_state: RandomState = None,
+    ) -> Explanation:
+        """Explain the model's prediction for one row.
+
+        Parameters
+        ----------
+        data_row : array-like of shape (n_features,), Series, dict or one-row DataFrame
+        predict_fn : callable
+            ``predict_proba`` (classification, returns ``(n, n_classes)``) or ``predict``
+            (regression, returns ``(n,)``) on a batch of rows.
+        labels : sequence of int
+            Labels to explain (classification); ignored with ``top_labels``.
+        top_labels : int, optional
+            Explain the ``top_labels`` labels with the highest predicted probability.
+        num_features : int
+            Most features in each explanation.
+        num_samples : int
+            Perturbed samples (the first is the instance itself).
+        distance_metric : str or callable
+            Distance of samples to the instance in the scaled interpretable space.
+        model_regressor : scikit-learn regressor or limette surrogate, optional
+            Defaults to ridge regression with ``alpha=1`` (lime's default).
+        sampling_method : {"gaussian", "lhs"}
+            How continuous features are drawn when they are not discretized.
+        batch_size : int, optional
+            Rows per model call; all at once by default.
+        progress : bool
+            Show a progress bar of model calls (needs tqdm).
+        random_state : None, int or numpy.random.Generator, optional
+            Overrides the explainer's ``random_state`` for this call.
+
+        Returns
+        -------
+        Explanation
+        """
+        row = self._encode_row(data_row)
+        n = check_positive_int(num_samples, "num_samples", minimum=2)
+        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        samples, inputs = self.sampler_.sample(
+            row, n, instance_generator(seed), sampling_method, self.sample_around_instance
+        )
+        outputs = evaluate(
+            predict_fn,
+            inputs,
+            self._model_input,
+            classification=self.classification_,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        chosen, top = choose_labels(outputs[0], labels, top_labels, self.classification_)
+        weights = self.kernel_fn(get_distance(distance_metric)(samples))
+        local = fit_local_model(
+            samples,
+            outputs[:, chosen],
+            weights,
+            num_features=num_features,
+            feature_selection=self.feature_selection,
+            surrogate=as_surrogate(model_regressor),
+        )
+        names, values = self._describe(row)
+        return Explanation(
+            feature_names=tuple(names),
+            feature_values=tuple(values),
+            labels=chosen,
+            coef=local.fit.coef,
+            selected=local.selected,
+            intercept=local.fit.intercept,
+            score=local.score,
+            local_pred=local.local_pred,
+            model_output=outputs[0],
+            mode=self.mode,
+            class_names=None if self.class_names is None else tuple(self.class_names),
+            top_labels=top,
+            output_range=np.column_stack([outputs.min(0), outputs.max(0)]),
+            coef_std=local.fit.coef_std,
+            num_samples=n,
+            metadata={
+                "explainer": type(self).__name__,
+                "seed": seed_entropy(seed),
+                "kernel_width": self.kernel_width,
+                "feature_selection": self.feature_selection,
+                "distance_metric": distance_metric
+                if isinstance(distance_metric, str)
+                else "callable",
+                "discretizer": None
+                if self.discretizer is None
+                else type(self.discretizer).__name__,
+                "sampling_method": sampling_method,
+            },
+        )
+
+    explain_instance = explain
+
+    def _encode_row(self, data_row: Any) -> np.ndarray:
+        if self.encoder_ is not None:
+            codes = self.encoder_.row(data_row, "data_row")
+            if codes is not None:
+                data_row = codes
+        row = as_row(data_row, "data_row", len(self.feature_names))
+        self.sampler_.check_categories(row, self.feature_names)
+        return row
+
+    def _model_input(self, rows: np.ndarray) -> Any:
+        return rows if self.encoder_ is None else self.encoder_.decode(rows)
+
+    def _describe(self, row: np.ndarray) -> tuple[list[str], list[str]]:
+        names = list(self.feature_names)
+        values = [f"{value:.2f}" for value in row]
+        for i in self.categorical_features:
+            code = int(row[i])
+            label = self.categorical_names.get(i, [])
+            shown = label[code] if code < len(label) else str(code)
+            names[i] = f"{names[i]}={shown}"
+            values[i] = "True"
+        if self.discretizer is not None:
+            bins = self.discretizer.discretize_columns(row[None, self.discretizer.features_])[0]
+            for feature, names_of_bins, b in zip(
+                self.discretizer.features_, self.discretizer.names_, bins
+            ):
+                names[feature] = names_of_bins[b]
+        return names, values
+
+
+class RecurrentTabularExplainer(TabularExplainer):
+    """Explain models on 3-D inputs (samples × timesteps × features), like lime's.
+
+    Each (feature, timestep) pair is one interpretable feature named ``name_t-k``; the
+    model receives batches shaped ``(n, timesteps, features)``.
+    """
+
+    def __init__(
+        self, training_data: Any, feature_names: Sequence[str] | None = None, **kwargs: Any
+    ) -> None:
+        data = as_float_array(training_data, "training_data", 3)
+        n, self.n_timesteps, self.n_input_features = data.shape
+        names = check_names(feature_names, self.n_input_features, "feature_names")
+        names = names or [str(i) for i in range(self.n_input_features)]
+        flat_names = [
+            f"{name}_t-{self.n_timesteps - (t + 1)}"
+            for name in names
+            for t in range(self.n_timesteps)
+        ]
+        super().__init__(data.transpose(0, 2, 1).reshape(n, -1), feature_names=flat_names, **kwargs)
+
+    def _encode_row(self, data_row: Any) -> np.ndarray:
+        row = as_float_array(data_row, "data_row")
+        if row.shape != (self.n_timesteps, self.n_input_features):
+            raise InputError(
+                f"data_row must have shape ({self.n_timesteps}, {self.n_input_features}); "
+                f"got {row.shape}"
+            )
+        return super()._encode_row(row.T.reshape(-1))
+
+    def _model_input(self, rows: np.ndarray) -> Any:
+        return rows.reshape(len(rows), self.n_input_features, self.n_timesteps).transpose(0, 2, 1)

@@ -139,3 +139,45 @@ def fit_local_model(
     fit = surrogate.fit(design, selected)
     predictions = fit.predict(samples)
     return LocalModel(fit, selected, weighted_r2(design, predictions), predictions[0])
+
+
+def explanation_fields(
+    samples: np.ndarray,
+    weights: np.ndarray,
+    outputs: np.ndarray,
+    *,
+    classification: bool,
+    labels: Sequence[int] | None,
+    top_labels: int | None,
+    num_features: int,
+    feature_selection: str,
+    surrogate: Surrogate,
+) -> dict[str, Any]:
+    """Everything after the model call, as keyword arguments of :class:`Explanation`.
+
+    Chooses the labels, fits the local model for all of them, and reports the model's
+    output at the instance (row 0) and its range over the samples.
+    """
+    chosen, top = choose_labels(outputs[0], labels, top_labels, classification)
+    local = fit_local_model(
+        samples,
+        outputs[:, chosen],
+        weights,
+        num_features=num_features,
+        feature_selection=feature_selection,
+        surrogate=surrogate,
+    )
+    return {
+        "labels": chosen,
+        "top_labels": top,
+        "coef": local.fit.coef,
+        "coef_std": local.fit.coef_std,
+        "selected": local.selected,
+        "intercept": local.fit.intercept,
+        "score": local.score,
+        "local_pred": local.local_pred,
+        "model_output": outputs[0],
+        "output_range": np.column_stack([outputs.min(axis=0), outputs.max(axis=0)]),
+        "num_samples": len(samples),
+        "mode": "classification" if classification else "regression",
+    }

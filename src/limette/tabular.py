@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._engine import choose_labels, evaluate, fit_local_model
+from ._engine import evaluate, explanation_fields
 from ._frames import FrameEncoder, is_frame
 from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
 from ._tabular_sampling import TableSampler
@@ -244,12 +244,13 @@ class TabularExplainer:
             batch_size=batch_size,
             progress=progress,
         )
-        chosen, top = choose_labels(outputs[0], labels, top_labels, self.classification_)
-        weights = self.kernel_fn(get_distance(distance_metric)(samples))
-        local = fit_local_model(
+        fields = explanation_fields(
             samples,
-            outputs[:, chosen],
-            weights,
+            self.kernel_fn(get_distance(distance_metric)(samples)),
+            outputs,
+            classification=self.classification_,
+            labels=labels,
+            top_labels=top_labels,
             num_features=num_features,
             feature_selection=self.feature_selection,
             surrogate=as_surrogate(model_regressor),
@@ -258,19 +259,7 @@ class TabularExplainer:
         return Explanation(
             feature_names=tuple(names),
             feature_values=tuple(values),
-            labels=chosen,
-            coef=local.fit.coef,
-            selected=local.selected,
-            intercept=local.fit.intercept,
-            score=local.score,
-            local_pred=local.local_pred,
-            model_output=outputs[0],
-            mode=self.mode,
             class_names=None if self.class_names is None else tuple(self.class_names),
-            top_labels=top,
-            output_range=np.column_stack([outputs.min(0), outputs.max(0)]),
-            coef_std=local.fit.coef_std,
-            num_samples=n,
             metadata={
                 "explainer": type(self).__name__,
                 "seed": seed_entropy(seed),
@@ -284,6 +273,7 @@ class TabularExplainer:
                 else type(self.discretizer).__name__,
                 "sampling_method": sampling_method,
             },
+            **fields,
         )
 
     explain_instance = explain

@@ -1,0 +1,71 @@
+"""Samplers of binary interpretable vectors: which features of the instance are kept.
+
+A sampler's ``sample(n, d, rng)`` returns an ``(n, d)`` float array of 0/1 whose first
+row is all ones (the instance itself). Tabular rows are sampled differently (from training
+statistics) in :mod:`limette._tabular_sampling`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ._validation import lookup
+from .errors import InputError
+
+__all__ = ["BernoulliSampler", "Sampler", "UniformCountSampler", "get_sampler"]
+
+
+@runtime_checkable
+class Sampler(Protocol):
+    """Draws ``n`` binary vectors of length ``d``; row 0 is the instance (all ones)."""
+
+    def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        """An ``(n, d)`` array of 0.0/1.0 with ``Z[0] == 1``."""
+        ...
+
+
+@dataclass(frozen=True)
+class BernoulliSampler:
+    """Each feature kept independently with probability ``p`` (lime's images, Captum)."""
+
+    p: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.p < 1.0:
+            raise InputError(f"p must be strictly between 0 and 1; got {self.p}")
+
+    def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        Z = (rng.random((n, d)) < self.p).astype(float)
+        Z[0] = 1.0
+        return Z
+
+
+@dataclass(frozen=True)
+class UniformCountSampler:
+    """lime's text sampling: switch off a uniformly drawn number ``1..d`` of features.
+
+    Which features go off is a uniformly random subset of that size, drawn for all
+    samples at once by ranking uniform keys.
+    """
+
+    def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        off_count = rng.integers(1, d + 1, size=n)
+        ranks = np.argsort(np.argsort(rng.random((n, d)), axis=1), axis=1)
+        Z = (ranks >= off_count[:, None]).astype(float)
+        Z[0] = 1.0
+        return Z
+
+
+SAMPLERS: dict[str, type] = {"bernoulli": BernoulliSampler, "uniform_count": UniformCountSampler}
+
+
+def get_sampler(sampler: str | Sampler) -> Sampler:
+    """A sampler object from a name (``'bernoulli'``, ``'uniform_count'``) or a sampler."""
+    if isinstance(sampler, Sampler):
+        return sampler
+    sampler_class: type = lookup(SAMPLERS, sampler, "sampler")
+    instance: Sampler = sampler_class()
+    return instance

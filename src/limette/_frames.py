@@ -108,8 +108,9 @@ class FrameEncoder:
 
 
 def _is_categorical(series: Any) -> bool:
-    kind = str(series.dtype)
-    return kind in ("object", "category", "bool", "string") or kind.startswith("string")
+    from pandas.api import types
+
+    return bool(types.is_bool_dtype(series) or not types.is_numeric_dtype(series))
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:

@@ -31,6 +31,9 @@ def _latin_hypercube(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
 
 CONTINUOUS_SAMPLERS = {"gaussian": _gaussian, "lhs": _latin_hypercube}
 
+#: Rows drawn per block: small enough for the temporaries to stay in cache.
+BLOCK = 1024
+
 
 @dataclass(frozen=True, eq=False)
 class TableSampler:
@@ -99,37 +102,42 @@ class TableSampler:
     def sample(
         self, row: np.ndarray, n: int, rng: np.random.Generator, method: str, around_instance: bool
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(interpretable, model_inputs)``, both ``(n, d)``; row 0 is the instance."""
+        """``(interpretable, model_inputs)``, both ``(n, d)``; row 0 is the instance.
+
+        Rows are drawn in fixed blocks of :data:`BLOCK` so that temporaries stay in cache;
+        the block size is internal, so results never depend on how the caller batches.
+        """
         d = row.shape[0]
         if self.discretizer is None:
             draws = lookup(CONTINUOUS_SAMPLERS, method, "sampling_method")(n, d, rng)
             inputs = draws * self.spreads + (row if around_instance else self.means)
-            inputs[0] = row
+            interpretable = (inputs - self.means) / self.scales
             first = row
         else:
-            inputs = np.empty((n, d))
+            inputs, interpretable = np.empty((n, d)), np.empty((n, d))
             first = self.discretizer.discretize(row)
-        drawn = self._draw_columns(n, rng)
-        drawn[0] = first[self.columns]
-        interpretable = inputs.copy() if self.discretizer is None else np.empty((n, d))
-        interpretable[:, self.columns] = drawn == first[self.columns]
-        inputs[:, self.columns] = drawn
-        if self.discretizer is not None:
-            binned = self.discretizer.features_
-            inputs[1:, binned] = self.discretizer.undiscretize(
-                drawn[1:, binned].astype(np.intp), rng
-            )
-            inputs[0] = row
-        interpretable = (interpretable - self.means) / self.scales
+        for start in range(0, n, BLOCK):
+            block = slice(start, min(start + BLOCK, n))
+            drawn = self._draw_columns(block.stop - start, rng)
+            interpretable[block, self.columns] = drawn == first[self.columns]
+            inputs[block, self.columns] = drawn
+            if self.discretizer is not None:
+                binned = self.discretizer.features_
+                bins = drawn[:, binned].astype(np.intp)
+                inputs[block, binned] = self.discretizer.undiscretize(bins, rng)
+        inputs[0] = row
+        interpretable[0] = (row - self.means) / self.scales
+        interpretable[0, self.columns] = 1.0
         return interpretable, inputs
 
     def _draw_columns(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Values of the frequency-sampled columns for ``n`` rows (inverse CDF by counting)."""
         uniforms = rng.random((n, len(self.columns)))
-        drawn = np.empty_like(uniforms)
-        for j in range(len(self.columns)):
-            index = np.searchsorted(self.cumulative[j], uniforms[:, j], side="right")
-            drawn[:, j] = self.values[j, index]
-        return drawn
+        index = np.zeros(uniforms.shape, dtype=np.intp)
+        for step in range(self.cumulative.shape[1] - 1):
+            index += uniforms >= self.cumulative[:, step]
+        index += np.arange(len(self.columns)) * self.values.shape[1]
+        return np.asarray(self.values.take(index))
 
 
 def _frequency_tables(

@@ -68,7 +68,32 @@ class Discretizer:
             self._fit_bins(i, columns[:, i], bins[:, i], t)
         if stats is not None:
             self._apply_stats(stats)
+        self._tabulate()
         return self
+
+    def _tabulate(self) -> None:
+        """Per-bin constants of the truncated-normal inverse CDF, flattened for gathers.
+
+        A value in flat bin ``k`` is ``clip(mean + scale * ndtri(start + u * step), low,
+        high)``: the normal CDF at the bounds is computed once per bin here, and bins
+        above the mean are mirrored so that the CDF differences never cancel.
+        """
+        counts = self.bin_counts_
+        self._offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        columns = np.repeat(np.arange(len(counts)), counts)
+        slots = np.arange(counts.sum()) - np.repeat(self._offsets, counts)
+        mean, std = self.means_[columns, slots], self.stds_[columns, slots]
+        low, high = self.mins_[columns, slots], self.maxs_[columns, slots]
+        a, b = (low - mean) / std, (high - mean) / std
+        sign = np.where(a > 0, -1.0, 1.0)
+        p_low = ndtr(np.where(sign < 0, -b, a))
+        p_high = ndtr(np.where(sign < 0, -a, b))
+        degenerate = low >= high
+        self._start = np.where(degenerate, 0.5, np.where(sign < 0, p_high, p_low))
+        self._step = np.where(degenerate, 0.0, sign * (p_high - p_low))
+        self._mean, self._scale = mean, np.where(degenerate, 0.0, sign * std)
+        self._mean = np.where(degenerate, low, mean)
+        self._low, self._high = low, np.maximum(low, high)
 
     def _fit_bins(
         self, i: int, column: np.ndarray, bins: np.ndarray, thresholds: np.ndarray
@@ -115,14 +140,17 @@ class Discretizer:
         return X
 
     def undiscretize(self, bins: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Draw one value per bin index (``n × m``) from the bin's truncated normal."""
-        rows = np.arange(len(self.features_))[None, :]
-        means, stds = self.means_[rows, bins], self.stds_[rows, bins]
-        low, high = self.mins_[rows, bins], self.maxs_[rows, bins]
-        draws = truncated_normal(
-            (low - means) / stds, (high - means) / stds, rng.random(bins.shape)
-        )
-        return np.where(low < high, means + stds * draws, low)
+        """Draw one value per bin index (``n × m``) from the bin's truncated normal.
+
+        The same draws as :func:`truncated_normal` on the bin's standardised bounds, with
+        every per-bin constant gathered from tables computed at fit time.
+        """
+        flat = bins + self._offsets
+        u = rng.random(bins.shape)
+        values = ndtri(self._start.take(flat) + u * self._step.take(flat))
+        values *= self._scale.take(flat)
+        values += self._mean.take(flat)
+        return np.clip(values, self._low.take(flat), self._high.take(flat), out=values)
 
     @property
     def bin_counts_(self) -> np.ndarray:
@@ -145,6 +173,7 @@ def truncated_normal(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
     flip = a > 0
     low, high = np.where(flip, -b, a), np.where(flip, -a, b)
     p_low, p_high = ndtr(low), ndtr(high)
+    u = np.where(flip, 1.0 - u, u)
     x = np.clip(ndtri(p_low + u * (p_high - p_low)), low, high)
     return np.where(flip, -x, x)
 

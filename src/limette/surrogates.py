@@ -47,6 +47,8 @@ class Surrogate(Protocol):
 
 def _groups(selected: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Group targets by identical feature masks: ``[(features, targets), ...]``."""
+    if (selected == selected[0]).all():
+        return [(np.flatnonzero(selected[0]), np.arange(len(selected)))]
     masks, inverse = np.unique(selected, axis=0, return_inverse=True)
     inverse = np.asarray(inverse).reshape(-1)
     return [(np.flatnonzero(mask), np.flatnonzero(inverse == i)) for i, mask in enumerate(masks)]

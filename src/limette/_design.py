@@ -68,3 +68,15 @@ class WeightedDesign:
             return np.linalg.solve(A, b)
         except np.linalg.LinAlgError:
             return np.linalg.lstsq(A, b, rcond=None)[0]
+
+    def residual_sum_of_squares(
+        self, coef: np.ndarray, features: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
+        """``Σ w (y - ŷ)²`` of centred fits ``coef`` (``len(features) × len(targets)``).
+
+        Computed from the Gram matrix and cross products alone (no pass over samples).
+        """
+        gram = self.gram[np.ix_(features, features)]
+        cross = self.cross[np.ix_(features, targets)]
+        fitted = np.einsum("ft,ft->t", coef, gram @ coef - 2.0 * cross)
+        return np.maximum(self.total_sum_of_squares[targets] + fitted, 0.0)

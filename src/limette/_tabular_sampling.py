@@ -18,6 +18,7 @@ from scipy.special import ndtri
 from ._validation import lookup
 from .discretize import Discretizer
 from .errors import InputError, LimetteWarning
+from .sampling import UniformStream, uniform_stream
 
 
 def _gaussian(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
@@ -33,6 +34,10 @@ CONTINUOUS_SAMPLERS = {"gaussian": _gaussian, "lhs": _latin_hypercube}
 
 #: Rows drawn per block: small enough for the temporaries to stay in cache.
 BLOCK = 1024
+
+#: The default ``sampler`` of :meth:`TabularExplainer.explain` (see the benchmark
+#: ``benchmarks/stability.py``): same distribution as lime's, lower variance.
+DEFAULT_SAMPLER = "stratified"
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,44 +105,101 @@ class TableSampler:
                 )
 
     def sample(
-        self, row: np.ndarray, n: int, rng: np.random.Generator, method: str, around_instance: bool
+        self,
+        row: np.ndarray,
+        n: int,
+        rng: np.random.Generator,
+        method: str,
+        around_instance: bool,
+        scheme: str = "random",
+        tilt_width: float | None = None,
+        first: bool = True,
+        stream: UniformStream | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(interpretable, model_inputs)``, both ``(n, d)``; row 0 is the instance.
 
         Rows are drawn in fixed blocks of :data:`BLOCK` so that temporaries stay in cache;
         the block size is internal, so results never depend on how the caller batches.
+        Every random choice comes from one stream of uniforms drawn with ``scheme``
+        (:func:`limette.sampling.uniform_stream`; pass ``stream`` to continue one across
+        calls, with ``first=False`` for every call after the first). With ``tilt_width``
+        the rows come from lime's distribution tilted by lime's kernel of that width
+        (GLIME), to be fitted with unit weights.
         """
         d = row.shape[0]
-        if self.discretizer is None:
-            draws = lookup(CONTINUOUS_SAMPLERS, method, "sampling_method")(n, d, rng)
-            inputs = draws * self.spreads + (row if around_instance else self.means)
-            interpretable = (inputs - self.means) / self.scales
-            first = row
-        else:
-            inputs, interpretable = np.empty((n, d)), np.empty((n, d))
-            first = self.discretizer.discretize(row)
-        for start in range(0, n, BLOCK):
+        coded = row if self.discretizer is None else self.discretizer.discretize(row)
+        binned = np.arange(0) if self.discretizer is None else self.discretizer.features_
+        gaussian = d if self.discretizer is None else 0
+        if stream is None:
+            stream = uniform_stream(scheme, gaussian + len(self.columns) + len(binned), rng)
+        cumulative = self._cumulative(coded, tilt_width)
+        inputs, interpretable = np.empty((n, d)), np.empty((n, d))
+        for start in range(1 if first else 0, n, BLOCK):
             block = slice(start, min(start + BLOCK, n))
-            drawn = self._draw_columns(block.stop - start, rng)
-            interpretable[block, self.columns] = drawn == first[self.columns]
+            u = stream.draw(block.stop - start)
+            if gaussian:
+                draws = self._gaussian(u[:, :d], rng, method, row, around_instance, tilt_width)
+                inputs[block] = draws
+                interpretable[block] = (draws - self.means) / self.scales
+            drawn = _inverse_cdf(
+                u[:, gaussian : gaussian + len(self.columns)], cumulative, self.values
+            )
+            interpretable[block, self.columns] = drawn == coded[self.columns]
             inputs[block, self.columns] = drawn
             if self.discretizer is not None:
-                binned = self.discretizer.features_
                 bins = drawn[:, binned].astype(np.intp)
-                inputs[block, binned] = self.discretizer.undiscretize(bins, rng)
-        inputs[0] = row
-        interpretable[0] = (row - self.means) / self.scales
-        interpretable[0, self.columns] = 1.0
+                inputs[block, binned] = self.discretizer.undiscretize(
+                    bins, rng, u[:, len(self.columns) :]
+                )
+        if first:
+            inputs[0] = row
+            interpretable[0] = (row - self.means) / self.scales
+            interpretable[0, self.columns] = 1.0
         return interpretable, inputs
 
-    def _draw_columns(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Values of the frequency-sampled columns for ``n`` rows (inverse CDF by counting)."""
-        uniforms = rng.random((n, len(self.columns)))
-        index = np.zeros(uniforms.shape, dtype=np.intp)
-        for step in range(self.cumulative.shape[1] - 1):
-            index += uniforms >= self.cumulative[:, step]
-        index += np.arange(len(self.columns)) * self.values.shape[1]
-        return np.asarray(self.values.take(index))
+    def _gaussian(
+        self,
+        u: np.ndarray,
+        rng: np.random.Generator,
+        method: str,
+        row: np.ndarray,
+        around_instance: bool,
+        tilt_width: float | None,
+    ) -> np.ndarray:
+        """Continuous columns: standard normals (from ``u``, or lime's LHS) to values."""
+        if method == "lhs":
+            normals = _latin_hypercube(len(u), u.shape[1], rng)
+        else:
+            lookup(CONTINUOUS_SAMPLERS, method, "sampling_method")
+            normals = ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+        centre = row if around_instance else self.means
+        if tilt_width is not None:
+            shrink = tilt_width**2 / (tilt_width**2 + 1.0)
+            shift = (row - centre) / self.scales / (tilt_width**2 + 1.0)
+            normals = normals * np.sqrt(shrink) + shift
+        return np.asarray(normals * self.spreads + centre)
+
+    def _cumulative(self, coded: np.ndarray, tilt_width: float | None) -> np.ndarray:
+        """Cumulative frequencies, tilted towards the instance's values under GLIME."""
+        if tilt_width is None:
+            return self.cumulative
+        probabilities = np.diff(self.cumulative, prepend=0.0, axis=1)
+        probabilities[:, -1] = 0.0
+        probabilities[:, -1] = 1.0 - probabilities.sum(axis=1)
+        same = self.values == coded[self.columns][:, None]
+        tilted = probabilities * np.where(same, 1.0, np.exp(-0.5 / tilt_width**2))
+        cumulative = np.cumsum(tilted, axis=1) / tilted.sum(axis=1, keepdims=True)
+        cumulative[:, -1] = np.inf
+        return cumulative
+
+
+def _inverse_cdf(uniforms: np.ndarray, cumulative: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Values of the frequency-sampled columns for uniforms ``(n, m)`` (by counting)."""
+    index = np.zeros(uniforms.shape, dtype=np.intp)
+    for step in range(cumulative.shape[1] - 1):
+        index += uniforms >= cumulative[:, step]
+    index += np.arange(uniforms.shape[1]) * values.shape[1]
+    return np.asarray(values.take(index))
 
 
 def _frequency_tables(

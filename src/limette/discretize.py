@@ -139,14 +139,18 @@ class Discretizer:
         ).reshape(X[..., self.features_].shape)
         return X
 
-    def undiscretize(self, bins: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def undiscretize(
+        self, bins: np.ndarray, rng: np.random.Generator, u: np.ndarray | None = None
+    ) -> np.ndarray:
         """Draw one value per bin index (``n × m``) from the bin's truncated normal.
 
         The same draws as :func:`truncated_normal` on the bin's standardised bounds, with
-        every per-bin constant gathered from tables computed at fit time.
+        every per-bin constant gathered from tables computed at fit time. ``u`` gives the
+        uniforms to transform (drawn from ``rng`` when omitted).
         """
         flat = bins + self._offsets
-        u = rng.random(bins.shape)
+        if u is None:
+            u = rng.random(bins.shape)
         values = ndtri(self._start.take(flat) + u * self._step.take(flat))
         values *= self._scale.take(flat)
         values += self._mean.take(flat)

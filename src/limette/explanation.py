@@ -115,6 +115,38 @@ class Explanation:
         denominator = np.maximum(n - p - 1, 1)
         return 1.0 - (1.0 - self.score) * (n - 1) / denominator
 
+    def fidelity(self) -> dict[str, list[float]]:
+        """Per-label fidelity: weighted R², adjusted R², and surrogate-minus-model gap."""
+        return {
+            "score": self.score.tolist(),
+            "adjusted_score": self.adjusted_score.tolist(),
+            "local_pred": self.local_pred.tolist(),
+            "model_pred": self.model_pred.tolist(),
+            "fidelity_gap": self.fidelity_gap.tolist(),
+        }
+
+    # --------------------------------------------------------------- uncertainty
+    @property
+    def interval_level(self) -> float:
+        """Level of :meth:`coef_interval` by default (``metadata["interval_level"]`` or 0.95)."""
+        return float(self.metadata.get("interval_level", 0.95))
+
+    def coef_interval(self, level: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """Lower and upper bounds ``(n_labels, n_features)`` of each weight's interval.
+
+        A normal interval ``coef ± z · coef_std`` (a credible interval for
+        :class:`~limette.uncertainty.BayesianRidge`); ``None`` without ``coef_std``.
+        """
+        if self.coef_std is None:
+            return None
+        level = self.interval_level if level is None else float(level)
+        if not 0.0 < level < 1.0:
+            raise InputError(f"level must be strictly between 0 and 1; got {level}")
+        from scipy.special import ndtri
+
+        half = float(ndtri(0.5 + level / 2.0)) * self.coef_std
+        return self.coef - half, self.coef + half
+
     @property
     def predict_proba(self) -> np.ndarray | None:
         """Class probabilities at the instance (classification), as lime's ``predict_proba``."""
@@ -152,13 +184,21 @@ class Explanation:
         }
 
     def as_frame(self) -> Any:
-        """A pandas DataFrame: one row per label and selected feature."""
+        """A pandas DataFrame: one row per label and selected feature.
+
+        Columns: ``label``, ``label_name``, ``rank``, ``feature``, ``value``, ``weight``;
+        with standard errors also ``std``, ``lower`` and ``upper`` (the
+        :meth:`coef_interval` at :attr:`interval_level`); then the label's fidelity,
+        ``score`` (weighted R²), ``adjusted_score`` and ``fidelity_gap``.
+        """
         try:
             import pandas as pd
         except ImportError:
             raise MissingDependencyError(
                 "as_frame needs pandas: pip install 'limette[pandas]'"
             ) from None
+        interval = self.coef_interval()
+        adjusted, gap = self.adjusted_score, self.fidelity_gap
         records = []
         for row, label in enumerate(self.labels):
             for rank, j in enumerate(self._order(row), start=1):
@@ -170,8 +210,13 @@ class Explanation:
                     "value": self.feature_values[j],
                     "weight": float(self.coef[row, j]),
                 }
-                if self.coef_std is not None:
+                if self.coef_std is not None and interval is not None:
                     record["std"] = float(self.coef_std[row, j])
+                    record["lower"] = float(interval[0][row, j])
+                    record["upper"] = float(interval[1][row, j])
+                record["score"] = float(self.score[row])
+                record["adjusted_score"] = float(adjusted[row])
+                record["fidelity_gap"] = float(gap[row])
                 records.append(record)
         return pd.DataFrame.from_records(records)
 
@@ -185,9 +230,14 @@ class Explanation:
 
     # ---------------------------------------------------------------------- JSON
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (arrays as lists with their dtype); see :meth:`from_dict`."""
+        """A JSON-ready dict (arrays as lists with their dtype); see :meth:`from_dict`.
+
+        Besides the fields it carries the derived ``fidelity`` (see :meth:`fidelity`) for
+        readers of the JSON; :meth:`from_dict` ignores it.
+        """
         data = {item.name: _encode(getattr(self, item.name)) for item in fields(self)}
-        return {"kind": self.kind, "limette_explanation": 1, **data}
+        derived = {"fidelity": self.fidelity()}
+        return {"kind": self.kind, "limette_explanation": 1, **data, **derived}
 
     def to_json(self, **dumps_kwargs: Any) -> str:
         """The explanation as a JSON string (never pickle)."""

@@ -31,6 +31,9 @@ def plot_weights(
 ) -> Any:
     """Horizontal bars of the weights for ``label``, largest at the top (lime's look).
 
+    When the explanation has standard errors, each bar gets an error bar spanning its
+    interval (:meth:`Explanation.coef_interval`).
+
     Parameters
     ----------
     explanation : Explanation
@@ -51,7 +54,19 @@ def plot_weights(
         _, ax = plt.subplots(figsize=(7, 0.4 * len(items) + 1.2))
     names = [name for name, _ in reversed(items)]
     weights = [weight for _, weight in reversed(items)]
-    ax.barh(range(len(items)), weights, color=[POSITIVE if w > 0 else NEGATIVE for w in weights])
+    interval = explanation.coef_interval()
+    errors = None
+    if interval is not None:
+        row = explanation._row(label)
+        shown_features = explanation._order(row)[: len(items)][::-1]
+        errors = (interval[1] - explanation.coef)[row, shown_features]
+    ax.barh(
+        range(len(items)),
+        weights,
+        xerr=errors,
+        color=[POSITIVE if w > 0 else NEGATIVE for w in weights],
+        error_kw={"ecolor": "#333", "capsize": 3},
+    )
     ax.set_yticks(range(len(items)), names)
     ax.axvline(0, color="#444", linewidth=0.8)
     shown = explanation.labels[0] if label is None else label

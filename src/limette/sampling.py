@@ -2,11 +2,22 @@
 
 A sampler's ``sample(n, d, rng)`` returns an ``(n, d)`` float array of 0/1 whose first
 row is all ones (the instance itself). Tabular rows are sampled differently (from training
-statistics) in :mod:`limette._tabular_sampling`.
+statistics) in :mod:`limette._tabular_sampling`, from the same uniform streams.
+
+Every sampler turns uniform numbers into samples, so *how the uniforms are drawn* is a
+separate choice (:func:`uniform_stream`): ``"random"`` (independent, lime's plain
+sampling), ``"antithetic"`` (pairs ``u`` and ``1 - u``), ``"sobol"`` (scrambled Sobol
+points, :class:`scipy.stats.qmc.Sobol`) or ``"stratified"`` (a Latin hypercube: each
+column's ``n`` values fall one in each of ``n`` equal strata). Each row is still uniform,
+so every scheme draws each sample from the same distribution as lime, with less
+variance between re-draws. :class:`KernelWeightedSampler` (GLIME) instead draws from the
+kernel-weighted distribution, so the surrogate is fitted with unit weights.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -15,7 +26,89 @@ import numpy as np
 from ._validation import lookup
 from .errors import InputError
 
-__all__ = ["BernoulliSampler", "Sampler", "UniformCountSampler", "get_sampler"]
+__all__ = [
+    "SCHEMES",
+    "BernoulliSampler",
+    "KernelWeightedSampler",
+    "Sampler",
+    "UniformCountSampler",
+    "get_sampler",
+    "uniform_stream",
+]
+
+#: The default scheme of the binary samplers (see :func:`uniform_stream`).
+DEFAULT_SCHEME = "stratified"
+
+
+class UniformStream(Protocol):
+    """Successive blocks of uniforms in ``[0, 1)``, ``draw(n) -> (n, width)``."""
+
+    def draw(self, n: int) -> np.ndarray: ...
+
+
+@dataclass
+class _Random:
+    rng: np.random.Generator
+    width: int
+
+    def draw(self, n: int) -> np.ndarray:
+        return self.rng.random((n, self.width))
+
+
+@dataclass
+class _Antithetic:
+    rng: np.random.Generator
+    width: int
+
+    def draw(self, n: int) -> np.ndarray:
+        half = self.rng.random(((n + 1) // 2, self.width))
+        return np.stack([half, 1.0 - half], axis=1).reshape(-1, self.width)[:n]
+
+
+@dataclass
+class _Stratified:
+    rng: np.random.Generator
+    width: int
+
+    def draw(self, n: int) -> np.ndarray:
+        strata = np.argsort(self.rng.random((n, self.width)), axis=0)
+        return np.asarray((strata + self.rng.random((n, self.width))) / n)
+
+
+class _Sobol:
+    def __init__(self, rng: np.random.Generator, width: int) -> None:
+        from scipy.stats import qmc
+
+        self.engine = qmc.Sobol(width, scramble=True, seed=rng)
+
+    def draw(self, n: int) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # balance needs powers of 2
+            return np.asarray(self.engine.random(n))
+
+
+SCHEMES: dict[str, Callable[[np.random.Generator, int], UniformStream]] = {
+    "antithetic": _Antithetic,
+    "random": _Random,
+    "sobol": _Sobol,
+    "stratified": _Stratified,
+}
+
+
+def uniform_stream(scheme: str, width: int, rng: np.random.Generator) -> UniformStream:
+    """A stream of ``width``-dimensional uniforms drawn with ``scheme``.
+
+    Successive ``draw`` calls continue the stream (the Sobol sequence goes on; antithetic
+    pairs and strata are formed within each call), so drawing in batches is deterministic.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> u = uniform_stream("antithetic", 2, np.random.default_rng(0)).draw(4)
+    >>> np.allclose(u[0] + u[1], 1.0)
+    True
+    """
+    return lookup(SCHEMES, scheme, "sampler")(rng, width)  # type: ignore[no-any-return]
 
 
 @runtime_checkable
@@ -27,20 +120,35 @@ class Sampler(Protocol):
         ...
 
 
+def _with_instance(rows: np.ndarray, d: int) -> np.ndarray:
+    return np.vstack([np.ones((1, d)), rows])
+
+
 @dataclass(frozen=True)
 class BernoulliSampler:
-    """Each feature kept independently with probability ``p`` (lime's images, Captum)."""
+    """Each feature kept independently with probability ``p`` (lime's images, Captum).
+
+    ``scheme`` chooses how the uniforms are drawn (:func:`uniform_stream`); every scheme
+    keeps each feature with probability ``p``; ``"random"`` is lime's plain sampling.
+    """
 
     p: float = 0.5
+    scheme: str = DEFAULT_SCHEME
 
     def __post_init__(self) -> None:
         if not 0.0 < self.p < 1.0:
             raise InputError(f"p must be strictly between 0 and 1; got {self.p}")
+        lookup(SCHEMES, self.scheme, "scheme")
 
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-        Z = (rng.random((n, d)) < self.p).astype(float)
-        Z[0] = 1.0
-        return Z
+        u = uniform_stream(self.scheme, d, rng).draw(n - 1)
+        return _with_instance((u < self.p).astype(float), d)
+
+
+def _subsets(counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Rows keeping ``counts[i]`` features: the ones with the smallest uniform keys."""
+    ranks = np.argsort(np.argsort(keys, axis=1), axis=1)
+    return (ranks < counts[:, None]).astype(float)
 
 
 @dataclass(frozen=True)
@@ -48,15 +156,72 @@ class UniformCountSampler:
     """lime's text sampling: switch off a uniformly drawn number ``1..d`` of features.
 
     Which features go off is a uniformly random subset of that size, drawn for all
-    samples at once by ranking uniform keys.
+    samples at once by ranking uniform keys; ``scheme`` as in :class:`BernoulliSampler`.
     """
 
+    scheme: str = DEFAULT_SCHEME
+
+    def __post_init__(self) -> None:
+        lookup(SCHEMES, self.scheme, "scheme")
+
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-        off_count = rng.integers(1, d + 1, size=n)
-        ranks = np.argsort(np.argsort(rng.random((n, d)), axis=1), axis=1)
-        Z = (ranks >= off_count[:, None]).astype(float)
-        Z[0] = 1.0
-        return Z
+        u = uniform_stream(self.scheme, d + 1, rng).draw(n - 1)
+        off_count = 1 + np.minimum((u[:, 0] * d).astype(int), d - 1)
+        return _with_instance(_subsets(d - off_count, u[:, 1:]), d)
+
+
+@dataclass(frozen=True)
+class KernelWeightedSampler:
+    """GLIME (Tan et al., NeurIPS 2023): sample from the kernel-weighted distribution.
+
+    LIME fits a surrogate weighted by ``kernel(distance)`` to samples from a base
+    distribution; the same population fit is an *unweighted* fit to samples drawn from
+    the base distribution tilted by the kernel, and those samples waste nothing on
+    far-away points of tiny weight. For binary samples the distance to the instance
+    (all ones) depends only on how many features are kept, so the tilted distribution is:
+    draw the count ``s`` with probability ``∝ P_base(s) · weight(s)``, then a uniform
+    subset of that size. Fit the result with unit weights (``kernel_weighted`` is True).
+
+    Parameters
+    ----------
+    weight : callable
+        ``weight(Z) -> (n,)`` proximity weights of samples ``Z`` (row 0 all ones), e.g.
+        ``lambda Z: kernel(distance(Z))``; called once on ``d + 1`` representative rows.
+    base : {"bernoulli", "uniform_count"}
+        The base distribution (Bernoulli(1/2) or lime's uniform count of features off).
+    scheme : str
+        How the uniforms are drawn (:func:`uniform_stream`).
+    """
+
+    weight: Callable[[np.ndarray], np.ndarray]
+    base: str = "bernoulli"
+    scheme: str = DEFAULT_SCHEME
+    kernel_weighted = True
+
+    def count_probabilities(self, d: int) -> np.ndarray:
+        """Probability of keeping ``s = 0..d`` features under the tilted distribution."""
+        from scipy.stats import binom
+
+        counts = np.arange(d + 1)
+        base = lookup(
+            {
+                "bernoulli": binom.pmf(counts, d, 0.5),
+                "uniform_count": np.where(counts < d, 1.0 / d, 0.0),
+            },
+            self.base,
+            "base",
+        )
+        rows = _with_instance((counts[:, None] > np.arange(d)[None, :]).astype(float), d)
+        tilted = base * np.asarray(self.weight(rows), dtype=float)[1:]
+        if not np.all(np.isfinite(tilted)) or tilted.sum() <= 0:
+            raise InputError("weight must return finite, non-negative weights, not all zero")
+        return np.asarray(tilted / tilted.sum())
+
+    def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        cumulative = np.cumsum(self.count_probabilities(d))
+        u = uniform_stream(self.scheme, d + 1, rng).draw(n - 1)
+        counts = np.minimum(np.searchsorted(cumulative, u[:, 0], side="right"), d)
+        return _with_instance(_subsets(counts, u[:, 1:]), d)
 
 
 SAMPLERS: dict[str, type] = {"bernoulli": BernoulliSampler, "uniform_count": UniformCountSampler}

@@ -17,7 +17,14 @@ from sklearn.base import clone
 from ._design import WeightedDesign
 from .errors import InputError
 
-__all__ = ["LinearFit", "Ridge", "SklearnSurrogate", "Surrogate", "as_surrogate"]
+__all__ = [
+    "LinearFit",
+    "Ridge",
+    "SklearnSurrogate",
+    "Surrogate",
+    "as_surrogate",
+    "ridge_std",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +67,8 @@ class Ridge:
 
     The same model as scikit-learn's ``Ridge(alpha)`` fitted with ``sample_weight``
     (lime's default surrogate is ``alpha=1``); ``alpha=0`` is ordinary weighted least
-    squares.
+    squares. With ``compute_std=True`` the fit also reports each coefficient's standard
+    error (:func:`ridge_std`), as used by Visani et al.'s stability indices.
 
     Examples
     --------
@@ -73,13 +81,39 @@ class Ridge:
     """
 
     alpha: float = 1.0
+    compute_std: bool = False
 
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
         coef = np.zeros(selected.shape)
+        std = np.zeros(selected.shape) if self.compute_std else None
         for features, targets in _groups(selected):
             if features.size:
-                coef[np.ix_(targets, features)] = design.ridge(self.alpha, features, targets).T
-        return LinearFit(coef, design.y_mean - coef @ design.x_mean)
+                solution = design.ridge(self.alpha, features, targets)
+                coef[np.ix_(targets, features)] = solution.T
+                if std is not None:
+                    block = ridge_std(design, self.alpha, features, targets, solution)
+                    std[np.ix_(targets, features)] = block.T
+        return LinearFit(coef, design.y_mean - coef @ design.x_mean, std)
+
+
+def ridge_std(
+    design: WeightedDesign,
+    alpha: float,
+    features: np.ndarray,
+    targets: np.ndarray,
+    solution: np.ndarray,
+) -> np.ndarray:
+    """Standard errors of weighted ridge coefficients (Visani et al. 2020).
+
+    ``σ² (G + αI)⁻¹ G (G + αI)⁻¹`` with ``σ²`` the weighted residual sum of squares over
+    ``n - p - 1``; returns ``(len(features), len(targets))``.
+    """
+    gram = design.gram[np.ix_(features, features)]
+    inverse = np.linalg.pinv(gram + alpha * np.eye(len(features)), hermitian=True)
+    variance = np.einsum("ij,jk,ki->i", inverse, gram, inverse)
+    dof = max(design.X.shape[0] - len(features) - 1, 1)
+    sigma2 = design.residual_sum_of_squares(solution, features, targets) / dof
+    return np.sqrt(np.maximum(np.outer(variance, sigma2), 0.0))
 
 
 @dataclass(frozen=True)

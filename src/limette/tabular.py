@@ -13,15 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from ._engine import evaluate, explanation_fields
+from ._adaptive import AutoSamples, adaptive_samples, as_auto
+from ._engine import choose_labels, evaluate, explanation_fields
 from ._frames import FrameEncoder, is_frame
 from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
-from ._tabular_sampling import TableSampler
+from ._tabular_sampling import DEFAULT_SAMPLER, TableSampler
 from ._validation import as_float_array, as_row, check_names, check_positive_int, lookup
 from .discretize import DISCRETIZERS, Discretizer
 from .errors import InputError
 from .explanation import Explanation
-from .kernels import get_distance, get_kernel
+from .kernels import exponential_kernel, get_distance, get_kernel, lime_kernel
+from .sampling import SCHEMES, uniform_stream
 from .surrogates import as_surrogate
 
 __all__ = ["RecurrentTabularExplainer", "TabularExplainer"]
@@ -124,6 +126,7 @@ class TabularExplainer:
         self.sampler_ = TableSampler.learn(
             data, self.categorical_features, self.discretizer, training_data_stats
         )
+        self.baseline_ = self._baseline(data)
 
     # ------------------------------------------------------------------ learning
     def _training_array(self, training_data: Any) -> np.ndarray:
@@ -181,6 +184,14 @@ class TabularExplainer:
             )
         return chosen.fit(data, continuous, self.feature_names, label_array, stats)
 
+    def _baseline(self, data: np.ndarray) -> np.ndarray:
+        """Training mean of each column; most frequent value of categorical columns."""
+        baseline = data.mean(axis=0)
+        for column in self.categorical_features:
+            values, counts = np.unique(data[:, column], return_counts=True)
+            baseline[column] = values[np.argmax(counts)]
+        return np.asarray(baseline)
+
     # ---------------------------------------------------------------- explaining
     def explain(
         self,
@@ -189,13 +200,14 @@ class TabularExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "euclidean",
         model_regressor: Any = None,
         sampling_method: str = "gaussian",
         batch_size: int | None = None,
         progress: bool = False,
         random_state: RandomState = None,
+        sampler: str = DEFAULT_SAMPLER,
     ) -> Explanation:
         """Explain the model's prediction for one row.
 
@@ -211,8 +223,11 @@ class TabularExplainer:
             Explain the ``top_labels`` labels with the highest predicted probability.
         num_features : int
             Most features in each explanation.
-        num_samples : int
-            Perturbed samples (the first is the instance itself).
+        num_samples : int, "auto" or AutoSamples
+            Perturbed samples (the first is the instance itself). ``"auto"`` draws
+            batches until the top-``num_features`` ranking is stable (see
+            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used`` and
+            ``stop_reason``.
         distance_metric : str or callable
             Distance of samples to the instance in the scaled interpretable space.
         model_regressor : scikit-learn regressor or limette surrogate, optional
@@ -225,28 +240,65 @@ class TabularExplainer:
             Show a progress bar of model calls (needs tqdm).
         random_state : None, int or numpy.random.Generator, optional
             Overrides the explainer's ``random_state`` for this call.
+        sampler : {"stratified", "sobol", "antithetic", "random", "glime"}
+            How the perturbations' random numbers are drawn. ``"random"`` is lime's plain
+            sampling; ``"stratified"`` (default), ``"sobol"`` and ``"antithetic"`` draw
+            every row from the same distribution with less variance between re-draws;
+            ``"glime"`` samples from the kernel-weighted distribution and fits with unit
+            weights (needs the default kernel and ``distance_metric="euclidean"``).
 
         Returns
         -------
         Explanation
         """
         row = self._encode_row(data_row)
-        n = check_positive_int(num_samples, "num_samples", minimum=2)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
-        samples, inputs = self.sampler_.sample(
-            row, n, instance_generator(seed), sampling_method, self.sample_around_instance
-        )
-        outputs = evaluate(
-            predict_fn,
-            inputs,
-            self._model_input,
-            classification=self.classification_,
-            batch_size=batch_size,
-            progress=progress,
-        )
+        rng = instance_generator(seed)
+        tilt = self._tilt_width(sampler, distance_metric)
+        stream = self._stream(row, DEFAULT_SAMPLER if tilt is not None else sampler, rng)
+
+        def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+            return self.sampler_.sample(
+                row,
+                n,
+                rng,
+                sampling_method,
+                self.sample_around_instance,
+                tilt_width=tilt,
+                first=first,
+                stream=stream,
+            )
+
+        def model(inputs: np.ndarray) -> np.ndarray:
+            return evaluate(
+                predict_fn,
+                inputs,
+                self._model_input,
+                classification=self.classification_,
+                batch_size=batch_size,
+                progress=progress,
+            )
+
+        def weigh(samples: np.ndarray) -> np.ndarray:
+            if tilt is not None:
+                return np.ones(len(samples))
+            return np.asarray(self.kernel_fn(get_distance(distance_metric)(samples)))
+
+        rule, extra = as_auto(num_samples), {}
+        if rule is None:
+            samples, inputs = draw(check_positive_int(num_samples, "num_samples", minimum=2), True)
+            outputs = model(inputs)
+        else:
+
+            def labels_of(output: np.ndarray) -> tuple[int, ...]:
+                return choose_labels(output, labels, top_labels, self.classification_)[0]
+
+            samples, outputs, extra = adaptive_samples(
+                draw, model, weigh, labels_of, rule, num_features
+            )
         fields = explanation_fields(
             samples,
-            self.kernel_fn(get_distance(distance_metric)(samples)),
+            weigh(samples),
             outputs,
             classification=self.classification_,
             labels=labels,
@@ -272,11 +324,33 @@ class TabularExplainer:
                 if self.discretizer is None
                 else type(self.discretizer).__name__,
                 "sampling_method": sampling_method,
+                "sampler": sampler,
+                **extra,
             },
             **fields,
         )
 
     explain_instance = explain
+
+    def _tilt_width(self, sampler: str, distance_metric: Any) -> float | None:
+        """The kernel width GLIME tilts by, or ``None`` for the other samplers."""
+        if sampler != "glime":
+            return None
+        kernel = getattr(self.kernel_fn, "func", None)
+        if kernel not in (lime_kernel, exponential_kernel) or distance_metric != "euclidean":
+            raise InputError(
+                "sampler='glime' needs lime's kernel and distance_metric='euclidean' (the "
+                "tilted distribution is known in closed form only for them); got "
+                f"kernel={getattr(kernel, '__name__', kernel)!r}, "
+                f"distance_metric={distance_metric!r}"
+            )
+        return self.kernel_width
+
+    def _stream(self, row: np.ndarray, sampler: str, rng: np.random.Generator) -> Any:
+        lookup({**SCHEMES, "glime": None}, sampler, "sampler")
+        binned = 0 if self.discretizer is None else len(self.discretizer.features_)
+        gaussian = len(row) if self.discretizer is None else 0
+        return uniform_stream(sampler, gaussian + len(self.sampler_.columns) + binned, rng)
 
     def _encode_row(self, data_row: Any) -> np.ndarray:
         if self.encoder_ is not None:

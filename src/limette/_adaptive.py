@@ -1,0 +1,150 @@
+"""``num_samples="auto"``: draw perturbations in batches until the top-K ranking is stable.
+
+In the spirit of S-LIME (Zhou, Hooker and Wang, KDD 2021), which grows the sample until a
+central-limit test says the selected features would not change: after each batch we fit
+lime's ridge (``alpha=1``) on every feature, take the ``K`` features with the largest
+absolute weight, and compute for every pair (``i`` inside the top ``K``, ``j`` outside)
+
+    z_ij = (|b_i| - |b_j|) / sqrt(se_i² + se_j²)
+
+with the ridge standard errors of :func:`limette.surrogates.ridge_std`. When the smallest
+``z`` reaches the normal quantile of ``confidence`` for every explained label, the
+ranking is stable and sampling stops; otherwise the next batch is sized from how far
+``z`` is from the target (standard errors shrink like ``1/sqrt(n)``), at least
+``batch`` and at most doubling the sample, until ``max_samples``. Batches come from one
+random stream, so a seed gives the same explanation every time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from ._design import WeightedDesign
+from ._validation import check_positive_int
+from .errors import InputError
+from .surrogates import ridge_std
+
+__all__ = ["AutoSamples", "adaptive_samples", "as_auto"]
+
+
+@dataclass(frozen=True)
+class AutoSamples:
+    """How ``num_samples="auto"`` decides when to stop.
+
+    Parameters
+    ----------
+    confidence : float
+        Required one-sided normal confidence that every top-``K`` feature outranks every
+        other feature.
+    top_k : int, optional
+        ``K``; defaults to the explanation's ``num_features``.
+    batch : int
+        Samples in the first batch and the smallest later batch.
+    max_samples : int
+        The cap; sampling stops there with ``stop_reason="max_samples"``.
+
+    Examples
+    --------
+    >>> AutoSamples(confidence=0.9, max_samples=20000).batch
+    1000
+    """
+
+    confidence: float = 0.95
+    top_k: int | None = None
+    batch: int = 1000
+    max_samples: int = 50000
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.confidence < 1.0:
+            raise InputError(f"confidence must be in [0.5, 1); got {self.confidence}")
+        check_positive_int(self.batch, "batch", minimum=2)
+        check_positive_int(self.max_samples, "max_samples", minimum=2)
+        if self.top_k is not None:
+            check_positive_int(self.top_k, "top_k")
+
+
+def as_auto(num_samples: Any) -> AutoSamples | None:
+    """The :class:`AutoSamples` rule for ``num_samples`` (``"auto"`` or one), else ``None``."""
+    if isinstance(num_samples, AutoSamples):
+        return num_samples
+    if isinstance(num_samples, str):
+        if num_samples != "auto":
+            raise InputError(
+                f"num_samples must be an integer >= 2, 'auto' or AutoSamples; got {num_samples!r}"
+            )
+        return AutoSamples()
+    return None
+
+
+def ranking_z(samples: np.ndarray, targets: np.ndarray, weights: np.ndarray, k: int) -> float:
+    """Smallest ``z`` separating the top-``k`` features from the rest, over all targets."""
+    d = samples.shape[1]
+    if k >= d:
+        return float("inf")
+    design = WeightedDesign(samples, targets, weights)
+    every, columns = np.arange(d), np.arange(targets.shape[1])
+    coef = design.ridge(1.0, every, columns)
+    se = ridge_std(design, 1.0, every, columns, coef)
+    magnitude = np.abs(coef)
+    order = np.argsort(-magnitude, axis=0, kind="stable")
+    worst = np.inf
+    for t in columns:
+        inside, outside = order[:k, t], order[k:, t]
+        gap = magnitude[inside, t][:, None] - magnitude[outside, t][None, :]
+        spread = np.sqrt(se[inside, t][:, None] ** 2 + se[outside, t][None, :] ** 2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(spread > 0, gap / spread, np.where(gap > 0, np.inf, 0.0))
+        worst = min(worst, float(z.min()))
+    return worst
+
+
+def adaptive_samples(
+    draw: Callable[[int, bool], tuple[np.ndarray, Any]],
+    model: Callable[[Any], np.ndarray],
+    weigh: Callable[[np.ndarray], np.ndarray],
+    labels_of: Callable[[np.ndarray], tuple[int, ...]],
+    rule: AutoSamples,
+    num_features: int,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Draw, evaluate and test batches until the ranking is stable or the cap is reached.
+
+    ``draw(n, first)`` returns ``n`` interpretable samples and their model inputs (row 0
+    the instance when ``first``); ``model(inputs)`` the ``(n, k)`` outputs;
+    ``weigh(samples)`` the proximity weights of all samples drawn so far;
+    ``labels_of(output_at_instance)`` the explained labels. Returns the samples, the
+    outputs and what to record in the explanation's metadata.
+    """
+    k = check_positive_int(rule.top_k or num_features, "top_k")
+    target = float(ndtri(rule.confidence))
+    parts: list[np.ndarray] = []
+    outputs: list[np.ndarray] = []
+    size, used, z = min(rule.batch, rule.max_samples), 0, 0.0
+    while True:
+        new_samples, inputs = draw(size, used == 0)
+        parts.append(new_samples)
+        outputs.append(model(inputs))
+        used += size
+        samples, values = np.concatenate(parts), np.concatenate(outputs)
+        z = ranking_z(samples, values[:, list(labels_of(values[0]))], weigh(samples), k)
+        if z >= target:
+            reason = "stable"
+            break
+        if used >= rule.max_samples:
+            reason = "max_samples"
+            break
+        wanted = used * (target / max(z, 1e-3)) ** 2 - used
+        size = int(min(max(wanted, rule.batch), used, rule.max_samples - used))
+    info = {
+        "num_samples": "auto",
+        "samples_used": used,
+        "stop_reason": reason,
+        "rank_z": z,
+        "confidence": rule.confidence,
+        "top_k": k,
+    }
+    return samples, values, info

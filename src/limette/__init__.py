@@ -1,5 +1,6 @@
 """limette: fast, trustworthy LIME explanations for tables, texts, images and tensors."""
 
+from ._adaptive import AutoSamples
 from .discretize import (
     DecileDiscretizer,
     Discretizer,
@@ -10,10 +11,14 @@ from .discretize import (
 from .explanation import Explanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .uncertainty import BayesianRidge, Bootstrap
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoSamples",
+    "BayesianRidge",
+    "Bootstrap",
     "DecileDiscretizer",
     "Discretizer",
     "EntropyDiscretizer",

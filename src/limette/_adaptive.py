@@ -17,7 +17,7 @@ random stream, so a seed gives the same explanation every time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +25,12 @@ import numpy as np
 from scipy.special import ndtri
 
 from ._design import WeightedDesign
+from ._engine import choose_labels
 from ._validation import check_positive_int
 from .errors import InputError
 from .surrogates import ridge_std
 
-__all__ = ["AutoSamples", "adaptive_samples", "as_auto"]
+__all__ = ["AutoSamples", "adaptive_samples", "as_auto", "sample_and_evaluate"]
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class AutoSamples:
         Required one-sided normal confidence that every top-``K`` feature outranks every
         other feature.
     top_k : int, optional
-        ``K``; defaults to the explanation's ``num_features``.
+        ``K``; defaults to the explanation's ``num_features``, at most 5 (the last of ten
+        features is often tied with the eleventh, and no sample size settles a tie).
     batch : int
         Samples in the first batch and the smallest later batch.
     max_samples : int
@@ -57,7 +59,7 @@ class AutoSamples:
     confidence: float = 0.95
     top_k: int | None = None
     batch: int = 1000
-    max_samples: int = 50000
+    max_samples: int = 20000
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.confidence < 1.0:
@@ -119,7 +121,7 @@ def adaptive_samples(
     ``labels_of(output_at_instance)`` the explained labels. Returns the samples, the
     outputs and what to record in the explanation's metadata.
     """
-    k = check_positive_int(rule.top_k or num_features, "top_k")
+    k = check_positive_int(rule.top_k or min(num_features, 5), "top_k")
     target = float(ndtri(rule.confidence))
     parts: list[np.ndarray] = []
     outputs: list[np.ndarray] = []
@@ -148,3 +150,30 @@ def adaptive_samples(
         "top_k": k,
     }
     return samples, values, info
+
+
+def sample_and_evaluate(
+    num_samples: Any,
+    draw: Callable[[int, bool], tuple[np.ndarray, Any]],
+    model: Callable[[Any], np.ndarray],
+    weigh: Callable[[np.ndarray], np.ndarray],
+    *,
+    labels: Sequence[int] | None,
+    top_labels: int | None,
+    classification: bool,
+    num_features: int,
+) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Samples and model outputs for a fixed ``num_samples`` or ``"auto"``/:class:`AutoSamples`.
+
+    The entry point of every explainer: with an integer it draws once; otherwise it runs
+    :func:`adaptive_samples`. The dict holds what to add to the explanation's metadata.
+    """
+    rule = as_auto(num_samples)
+    if rule is None:
+        samples, inputs = draw(check_positive_int(num_samples, "num_samples", minimum=2), True)
+        return samples, model(inputs), {}
+
+    def labels_of(output: np.ndarray) -> tuple[int, ...]:
+        return choose_labels(output, labels, top_labels, classification)[0]
+
+    return adaptive_samples(draw, model, weigh, labels_of, rule, num_features)

@@ -37,7 +37,7 @@ BLOCK = 1024
 
 #: The default ``sampler`` of :meth:`TabularExplainer.explain` (see the benchmark
 #: ``benchmarks/stability.py``): same distribution as lime's, lower variance.
-DEFAULT_SAMPLER = "stratified"
+DEFAULT_SAMPLER = "sobol"
 
 
 @dataclass(frozen=True, eq=False)

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: The default scheme of the binary samplers (see :func:`uniform_stream`).
-DEFAULT_SCHEME = "stratified"
+DEFAULT_SCHEME = "sobol"
 
 
 class UniformStream(Protocol):
@@ -108,7 +108,7 @@ def uniform_stream(scheme: str, width: int, rng: np.random.Generator) -> Uniform
     >>> np.allclose(u[0] + u[1], 1.0)
     True
     """
-    return lookup(SCHEMES, scheme, "sampler")(rng, width)  # type: ignore[no-any-return]
+    return lookup(SCHEMES, scheme, "sampler")(rng, width)
 
 
 @runtime_checkable

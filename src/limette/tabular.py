@@ -9,16 +9,17 @@ are kept so that switching is a change of import.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from ._adaptive import AutoSamples, adaptive_samples, as_auto
-from ._engine import choose_labels, evaluate, explanation_fields
+from ._adaptive import AutoSamples, sample_and_evaluate
+from ._engine import evaluate, explanation_fields
 from ._frames import FrameEncoder, is_frame
 from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
 from ._tabular_sampling import DEFAULT_SAMPLER, TableSampler
-from ._validation import as_float_array, as_row, check_names, check_positive_int, lookup
+from ._validation import as_float_array, as_row, check_names, lookup
 from .discretize import DISCRETIZERS, Discretizer
 from .errors import InputError
 from .explanation import Explanation
@@ -253,49 +254,27 @@ class TabularExplainer:
         """
         row = self._encode_row(data_row)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
-        rng = instance_generator(seed)
-        tilt = self._tilt_width(sampler, distance_metric)
-        stream = self._stream(row, DEFAULT_SAMPLER if tilt is not None else sampler, rng)
-
-        def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
-            return self.sampler_.sample(
-                row,
-                n,
-                rng,
-                sampling_method,
-                self.sample_around_instance,
-                tilt_width=tilt,
-                first=first,
-                stream=stream,
-            )
-
-        def model(inputs: np.ndarray) -> np.ndarray:
-            return evaluate(
-                predict_fn,
-                inputs,
-                self._model_input,
-                classification=self.classification_,
-                batch_size=batch_size,
-                progress=progress,
-            )
-
-        def weigh(samples: np.ndarray) -> np.ndarray:
-            if tilt is not None:
-                return np.ones(len(samples))
-            return np.asarray(self.kernel_fn(get_distance(distance_metric)(samples)))
-
-        rule, extra = as_auto(num_samples), {}
-        if rule is None:
-            samples, inputs = draw(check_positive_int(num_samples, "num_samples", minimum=2), True)
-            outputs = model(inputs)
-        else:
-
-            def labels_of(output: np.ndarray) -> tuple[int, ...]:
-                return choose_labels(output, labels, top_labels, self.classification_)[0]
-
-            samples, outputs, extra = adaptive_samples(
-                draw, model, weigh, labels_of, rule, num_features
-            )
+        draw, weigh = self._neighbourhood(
+            row, instance_generator(seed), sampler, sampling_method, distance_metric
+        )
+        model = partial(
+            evaluate,
+            predict_fn,
+            compose=self._model_input,
+            classification=self.classification_,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        samples, outputs, extra = sample_and_evaluate(
+            num_samples,
+            draw,
+            model,
+            weigh,
+            labels=labels,
+            top_labels=top_labels,
+            classification=self.classification_,
+            num_features=num_features,
+        )
         fields = explanation_fields(
             samples,
             weigh(samples),
@@ -332,6 +311,41 @@ class TabularExplainer:
 
     explain_instance = explain
 
+    def _neighbourhood(
+        self,
+        row: np.ndarray,
+        rng: np.random.Generator,
+        sampler: str,
+        sampling_method: str,
+        distance_metric: str | Callable[..., Any],
+    ) -> tuple[Callable[[int, bool], tuple[np.ndarray, np.ndarray]], Callable[..., np.ndarray]]:
+        """``draw(n, first)`` of perturbations from one stream, and ``weigh(samples)``."""
+        lookup({**SCHEMES, "glime": None}, sampler, "sampler")
+        tilt = self._tilt_width(sampler, distance_metric)
+        binned = 0 if self.discretizer is None else len(self.discretizer.features_)
+        gaussian = len(row) if self.discretizer is None else 0
+        width = gaussian + len(self.sampler_.columns) + binned
+        stream = uniform_stream(DEFAULT_SAMPLER if tilt is not None else sampler, width, rng)
+
+        def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+            return self.sampler_.sample(
+                row,
+                n,
+                rng,
+                sampling_method,
+                self.sample_around_instance,
+                tilt_width=tilt,
+                first=first,
+                stream=stream,
+            )
+
+        def weigh(samples: np.ndarray) -> np.ndarray:
+            if tilt is not None:
+                return np.ones(len(samples))
+            return np.asarray(self.kernel_fn(get_distance(distance_metric)(samples)))
+
+        return draw, weigh
+
     def _tilt_width(self, sampler: str, distance_metric: Any) -> float | None:
         """The kernel width GLIME tilts by, or ``None`` for the other samplers."""
         if sampler != "glime":
@@ -345,12 +359,6 @@ class TabularExplainer:
                 f"distance_metric={distance_metric!r}"
             )
         return self.kernel_width
-
-    def _stream(self, row: np.ndarray, sampler: str, rng: np.random.Generator) -> Any:
-        lookup({**SCHEMES, "glime": None}, sampler, "sampler")
-        binned = 0 if self.discretizer is None else len(self.discretizer.features_)
-        gaussian = len(row) if self.discretizer is None else 0
-        return uniform_stream(sampler, gaussian + len(self.sampler_.columns) + binned, rng)
 
     def _encode_row(self, data_row: Any) -> np.ndarray:
         if self.encoder_ is not None:

@@ -162,7 +162,9 @@ def bayesian_explanation(cancer, cancer_forest):
 
 def test_intervals_in_frame_json_and_plot(bayesian_explanation):
     explanation = bayesian_explanation
-    assert explanation.coef_std is not None and np.all(explanation.coef_std[explanation.selected] > 0)
+    assert explanation.coef_std is not None and np.all(
+        explanation.coef_std[explanation.selected] > 0
+    )
     frame = pytest.importorskip("pandas") and explanation.as_frame()
     assert {"std", "lower", "upper", "score", "adjusted_score", "fidelity_gap"} <= set(frame)
     assert np.all(frame.lower < frame.weight) and np.all(frame.weight < frame.upper)

@@ -1,0 +1,164 @@
+import itertools
+
+import numpy as np
+import pytest
+from scipy.stats import qmc
+
+from limette import TabularExplainer
+from limette.errors import UnknownOptionError
+from limette.kernels import cosine_distance, lime_kernel
+from limette.sampling import (
+    SCHEMES,
+    BernoulliSampler,
+    KernelWeightedSampler,
+    UniformCountSampler,
+    uniform_stream,
+)
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_every_scheme_draws_uniform_rows(scheme):
+    u = uniform_stream(scheme, 3, np.random.default_rng(0)).draw(4096)
+    assert u.shape == (4096, 3) and u.min() >= 0 and u.max() < 1
+    np.testing.assert_allclose(u.mean(axis=0), 0.5, atol=0.02)
+    np.testing.assert_allclose((u < 0.25).mean(axis=0), 0.25, atol=0.03)
+
+
+def test_scheme_structure():
+    anti = uniform_stream("antithetic", 2, np.random.default_rng(0)).draw(6)
+    np.testing.assert_allclose(anti[0::2] + anti[1::2], 1.0)
+    strata = uniform_stream("stratified", 3, np.random.default_rng(0)).draw(50)
+    for column in strata.T:
+        np.testing.assert_array_equal(np.sort(np.floor(column * 50)), np.arange(50))
+    stream = uniform_stream("sobol", 4, np.random.default_rng(5))
+    joined = np.vstack([stream.draw(8), stream.draw(8)])
+    reference = qmc.Sobol(4, scramble=True, seed=np.random.default_rng(5)).random(16)
+    np.testing.assert_array_equal(joined, reference)
+    with pytest.raises(UnknownOptionError, match="'sobol'"):
+        uniform_stream("halton", 2, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_binary_samplers_keep_lime_distributions(scheme):
+    rng = np.random.default_rng(1)
+    Z = BernoulliSampler(0.3, scheme=scheme).sample(4001, 6, rng)
+    assert np.all(Z[0] == 1) and set(np.unique(Z)) <= {0.0, 1.0}
+    np.testing.assert_allclose(Z[1:].mean(axis=0), 0.3, atol=0.03)
+    Z = UniformCountSampler(scheme=scheme).sample(6001, 5, rng)
+    counts = np.bincount(Z[1:].sum(axis=1).astype(int), minlength=6)
+    np.testing.assert_allclose(counts[:5] / 6000, 0.2, atol=0.03)  # kept 0..4, never all 5
+    assert counts[5] == 0
+    np.testing.assert_allclose(Z[1:].mean(axis=0), 0.4, atol=0.03)  # symmetric features
+
+
+def _weight(Z):
+    return lime_kernel(cosine_distance(Z) * 100, 25.0)
+
+
+def test_glime_count_distribution_equals_brute_force():
+    d = 6
+    sampler = KernelWeightedSampler(_weight, base="bernoulli")
+    every = np.array(list(itertools.product([0.0, 1.0], repeat=d)))
+    weights = _weight(np.vstack([np.ones(d), every]))[1:]
+    mass = np.bincount(every.sum(axis=1).astype(int), weights=weights, minlength=d + 1)
+    np.testing.assert_allclose(sampler.count_probabilities(d), mass / mass.sum(), rtol=1e-12)
+    assert sampler.count_probabilities(d).std() > 0.01
+    Z = sampler.sample(20001, d, np.random.default_rng(0))
+    drawn = np.bincount(Z[1:].sum(axis=1).astype(int), minlength=d + 1) / 20000
+    np.testing.assert_allclose(drawn, mass / mass.sum(), atol=0.01)
+
+
+def test_glime_weighted_expectations_match_lime(rng):
+    """E_lime[w g(Z)] / E_lime[w] = E_glime[g(Z)] for binary samples (g = pair products)."""
+    d = 8
+    lime = BernoulliSampler(scheme="random").sample(200_001, d, rng)[1:]
+    w = _weight(np.vstack([np.ones(d), lime]))[1:]
+    glime = KernelWeightedSampler(_weight, scheme="random").sample(200_001, d, rng)[1:]
+    weighted = (lime * w[:, None]).T @ lime / w.sum()
+    np.testing.assert_allclose(glime.T @ glime / len(glime), weighted, atol=0.01)
+
+
+@pytest.fixture(scope="module")
+def cancer_explainer(cancer):
+    return TabularExplainer(cancer.data[:450], random_state=0)
+
+
+@pytest.mark.parametrize("discretize", [True, False])
+def test_tabular_glime_is_lime_tilted_by_its_kernel(cancer, discretize):
+    """Weighted moments of lime's samples equal plain moments of GLIME's samples."""
+    explainer = TabularExplainer(cancer.data[:450], discretize_continuous=discretize)
+    row = cancer.data[460]
+    glime = explainer.explain(
+        row, lambda r: np.ones((len(r), 2)) / 2, num_samples=50, sampler="glime"
+    )
+    assert glime.metadata["sampler"] == "glime"
+    draw, weigh = explainer._neighbourhood(
+        row, np.random.default_rng(0), "random", "gaussian", "euclidean"
+    )
+    Z, _ = draw(40_000, True)
+    w = weigh(Z)
+    G, _ = explainer._neighbourhood(
+        row, np.random.default_rng(0), "glime", "gaussian", "euclidean"
+    )[0](40_000, True)
+    np.testing.assert_allclose(G.mean(axis=0), w @ Z / w.sum(), atol=0.03)
+    spread = np.sqrt(w @ (Z - w @ Z / w.sum()) ** 2 / w.sum())
+    np.testing.assert_allclose(G.std(axis=0), spread, atol=0.03)
+
+
+def test_glime_needs_lime_kernel(cancer):
+    explainer = TabularExplainer(cancer.data[:450], kernel=lambda d, kernel_width: 1 / (1 + d))
+    with pytest.raises(ValueError, match="sampler='glime' needs lime's kernel"):
+        explainer.explain(cancer.data[0], lambda r: np.ones((len(r), 2)) / 2, sampler="glime")
+
+
+def test_unknown_sampler_lists_the_valid_ones(cancer_explainer, cancer):
+    with pytest.raises(UnknownOptionError, match="'glime'.*'sobol'"):
+        cancer_explainer.explain(cancer.data[0], lambda r: np.ones((len(r), 2)) / 2, sampler="x")
+
+
+@pytest.mark.parametrize("discretize", [True, False])
+def test_samplers_agree_in_expectation_on_a_linear_model(discretize):
+    X = np.random.default_rng(0).normal(size=(500, 4)) * [1, 2, 3, 4]
+    explainer = TabularExplainer(X, mode="regression", discretize_continuous=discretize)
+
+    def model(rows):
+        return rows @ [1.0, -1.0, 0.5, 0.0]
+
+    means = {}
+    for sampler in ("random", "sobol", "stratified", "antithetic"):
+        coef = [
+            explainer.explain(
+                X[3], model, num_features=4, num_samples=2000, sampler=sampler, random_state=s
+            ).coef[0]
+            for s in range(5)
+        ]
+        means[sampler] = np.mean(coef, axis=0)
+    for sampler, mean in means.items():
+        np.testing.assert_allclose(
+            mean, means["random"], atol=0.05 * np.abs(means["random"]).max(), err_msg=sampler
+        )
+
+
+def test_sobol_default_reduces_variance_on_a_forest(cancer, cancer_forest, cancer_explainer):
+    """Same distribution, less spread between re-draws than lime's plain sampling."""
+    spread = {}
+    for sampler in ("random", "sobol"):
+        coef = np.array(
+            [
+                cancer_explainer.explain(
+                    cancer.data[470],
+                    cancer_forest.predict_proba,
+                    num_features=30,
+                    num_samples=1000,
+                    sampler=sampler,
+                    random_state=seed,
+                ).coef[0]
+                for seed in range(12)
+            ]
+        )
+        spread[sampler] = coef.var(axis=0).sum()
+    assert spread["random"] > 1.5 * spread["sobol"], spread
+    default = cancer_explainer.explain(
+        cancer.data[470], cancer_forest.predict_proba, num_samples=50
+    )
+    assert default.metadata["sampler"] == "sobol"

@@ -112,7 +112,7 @@ def test_glime_needs_lime_kernel(cancer):
 
 
 def test_unknown_sampler_lists_the_valid_ones(cancer_explainer, cancer):
-    with pytest.raises(UnknownOptionError, match="'glime'.*'sobol'"):
+    with pytest.raises(UnknownOptionError, match=r"'glime'.*'sobol'"):
         cancer_explainer.explain(cancer.data[0], lambda r: np.ones((len(r), 2)) / 2, sampler="x")
 
 

@@ -162,3 +162,12 @@ def test_sobol_default_reduces_variance_on_a_forest(cancer, cancer_forest, cance
         cancer.data[470], cancer_forest.predict_proba, num_samples=50
     )
     assert default.metadata["sampler"] == "sobol"
+
+
+def test_engine_gives_unit_weights_to_kernel_weighted_samplers():
+    from limette._engine import proximity_weights
+
+    Z = np.array([[1.0, 1.0], [0.0, 1.0]])
+    glime = KernelWeightedSampler(_weight)
+    np.testing.assert_array_equal(proximity_weights(Z, glime, _weight), [1.0, 1.0])
+    np.testing.assert_array_equal(proximity_weights(Z, BernoulliSampler(), _weight), _weight(Z))

@@ -84,6 +84,16 @@ def evaluate(
     return np.concatenate(outputs, axis=0)
 
 
+def proximity_weights(
+    samples: np.ndarray, sampler: Any, weigh: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``weigh(samples)``, or unit weights when ``sampler`` draws from the kernel-weighted
+    distribution already (its ``kernel_weighted`` attribute is true, as for GLIME)."""
+    if getattr(sampler, "kernel_weighted", False):
+        return np.ones(len(samples))
+    return np.asarray(weigh(samples))
+
+
 def choose_labels(
     output: np.ndarray,
     labels: Sequence[int] | None,

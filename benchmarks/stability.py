@@ -1,0 +1,267 @@
+"""Stability and sample efficiency: model calls needed for a stable top-5, lime vs limette.
+
+For each sampler, the same instance is explained ``REDRAWS`` times with independent seeds
+at a growing number of samples (= model calls); an explanation's top 5 is the five
+features with the largest absolute weight for label 1 (``num_features=10``, lime's
+default). The table gives, per sample size, the median and mean pairwise Jaccard
+similarity of the top 5 across the re-draws and the mean weighted R², and per sampler
+the fewest calls with a median top-5 Jaccard >= 0.9 at that size and every larger one.
+lime (``LimeTabularExplainer``) runs in the same process on the same model and row.
+
+Run: ``python benchmarks/stability.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from itertools import combinations
+
+import _timing  # noqa: F401  (sets one BLAS thread before numpy loads)
+import numpy as np
+from _timing import machine
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+
+import limette
+from limette import TabularExplainer
+
+TARGET = 0.9
+
+
+def jaccards(tops: list[set[int]]) -> np.ndarray:
+    return np.array([len(a & b) / len(a | b) for a, b in combinations(tops, 2)])
+
+
+def top5(as_map: dict, label: int) -> set[int]:
+    return {int(j) for j, _ in as_map[label][:5]}
+
+
+def lime_runner(train, names):
+    from lime.lime_tabular import LimeTabularExplainer
+
+    def run(row, predict, n, seed):
+        explainer = LimeTabularExplainer(train, feature_names=names, random_state=seed)
+        e = explainer.explain_instance(row, predict, num_samples=n, num_features=10)
+        return top5(e.as_map(), 1), float(e.score)
+
+    return run
+
+
+def limette_runner(train, names, sampler):
+    explainer = TabularExplainer(train, feature_names=names)
+
+    def run(row, predict, n, seed):
+        e = explainer.explain(
+            row, predict, num_samples=n, num_features=10, random_state=seed, sampler=sampler
+        )
+        return top5(e.as_map(), 1), float(e.score[0])
+
+    return run
+
+
+def sweep(run, row, predict, sizes, redraws):
+    """Rows of (n, median J, mean J, mean R²) until two sizes in a row reach the target
+    on both the median and the mean Jaccard."""
+    rows, reached = [], 0
+    for n in sizes:
+        results = [run(row, predict, n, 1000 + s) for s in range(redraws)]
+        pairs = jaccards([top for top, _ in results])
+        rows.append(
+            (n, float(np.median(pairs)), float(pairs.mean()), np.mean([r for _, r in results]))
+        )
+        reached = reached + 1 if min(rows[-1][1:3]) >= TARGET else 0
+        if reached == 2:
+            break
+    return rows
+
+
+def needed(rows, column=1):
+    """Fewest calls from which every measured size has Jaccard >= TARGET (median: column 1,
+    mean: column 2); None when the last size measured is below it."""
+    best = None
+    for values in reversed(rows):
+        if values[column] < TARGET:
+            break
+        best = values[0]
+    return best
+
+
+def tabular_section(quick: bool) -> None:
+    data = load_breast_cancer()
+    Xtr, Xte, ytr, _ = train_test_split(data.data, data.target, random_state=0)
+    forest = RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=1).fit(Xtr, ytr)
+    redraws = 10 if quick else 20
+    sizes = [250, 375, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 16000]
+    sizes = sizes[:9] if quick else [*sizes, 24000, 32000]
+    names = list(data.feature_names)
+    rows = {"dataset row 0": data.data[0], "test row 0": Xte[0]}
+    for title, row in list(rows.items())[: 1 if quick else 2]:
+        case(title, row, Xtr, names, forest.predict_proba, sizes, redraws)
+        defaults(Xtr, names, row, forest.predict_proba, redraws)
+        variances(Xtr, row, forest.predict_proba, redraws, [1000] if quick else [1000, 4000])
+
+
+def variances(train, row, predict, redraws, sizes):
+    """Spread of all 30 weights (no feature selection) across re-draws, lime vs limette.
+
+    At equal sample size, lime's total variance over ours estimates how many times more
+    samples lime needs for the same precision (variance falls like 1/n): a smoother
+    measure of sample efficiency than the step-like top-5 Jaccard.
+    """
+    from lime.lime_tabular import LimeTabularExplainer
+
+    def weights(as_map):
+        out = np.zeros(train.shape[1])
+        for j, w in as_map[1]:
+            out[j] = w
+        return out
+
+    ours = TabularExplainer(train, feature_selection="none")
+    print(
+        f"\nTotal variance of the 30 weights across {redraws} re-draws (feature_selection='none')\n"
+    )
+    print("| sampler | samples | total variance | lime's / ours |")
+    print("|---|---|---|---|")
+    for n in sizes:
+        lime = np.array(
+            [
+                weights(
+                    LimeTabularExplainer(train, feature_selection="none", random_state=1000 + s)
+                    .explain_instance(row, predict, num_samples=n, num_features=30)
+                    .as_map()
+                )
+                for s in range(redraws)
+            ]
+        )
+        reference = lime.var(axis=0).sum()
+        print(f"| lime 0.2.0.1 | {n} | {reference:.3g} | 1.0× |")
+        for sampler in ("random", "sobol", "stratified", "antithetic", "glime"):
+            coef = np.array(
+                [
+                    ours.explain(
+                        row,
+                        predict,
+                        num_samples=n,
+                        num_features=30,
+                        random_state=1000 + s,
+                        sampler=sampler,
+                    ).coef[0]
+                    for s in range(redraws)
+                ]
+            )
+            total = coef.var(axis=0).sum()
+            print(
+                f"| limette {sampler} | {n} | {total:.3g} | {reference / total:.1f}× |", flush=True
+            )
+
+
+def case(title, row, train, names, predict, sizes, redraws):
+    runners = {"lime 0.2.0.1": lime_runner(train, names)}
+    for sampler in ("random", "sobol", "stratified", "antithetic", "glime"):
+        label = f"limette sampler={sampler}" + (" (default)" if sampler == "sobol" else "")
+        runners[label] = limette_runner(train, names, sampler)
+    print(
+        f"\n### Breast cancer, RandomForest(100) on the train split, {title}: {redraws} "
+        f"re-draws, top 5 of num_features=10, label 1 (P(benign) = "
+        f"{predict(row[None])[0, 1]:.2f})\n"
+    )
+    print("| sampler | samples | median top-5 Jaccard | mean top-5 Jaccard | mean R² |")
+    print("|---|---|---|---|---|")
+    summary = {}
+    for name, run in runners.items():
+        measured = sweep(run, row, predict, sizes, redraws)
+        for n, median, mean, r2 in measured:
+            print(f"| {name} | {n} | {median:.2f} | {mean:.3f} | {r2:.3f} |", flush=True)
+        summary[name] = (needed(measured, 1), needed(measured, 2))
+    lime_median, lime_mean = summary["lime 0.2.0.1"]
+    print(f"\nModel calls to a top-5 Jaccard >= {TARGET} (sizes {sizes[0]}..{sizes[-1]})\n")
+    print("| sampler | calls (median J) | lime's / ours | calls (mean J) | lime's / ours |")
+    print("|---|---|---|---|---|")
+    for name, (median_calls, mean_calls) in summary.items():
+        cells = []
+        for calls, reference in ((median_calls, lime_median), (mean_calls, lime_mean)):
+            cells.append(str(calls) if calls else f"> {sizes[-1]}")
+            cells.append(f"{reference / calls:.1f}×" if calls and reference else "n/a")
+        print(f"| {name} | {' | '.join(cells)} |", flush=True)
+
+
+def defaults(train, names, row, predict, redraws):
+    """lime and limette at their defaults (5000 samples), and limette's num_samples='auto'."""
+    print(f"\nAt the defaults ({redraws} re-draws of the same row)\n")
+    print("| explainer | model calls per explanation | median top-5 J | mean top-5 J | mean R² |")
+    print("|---|---|---|---|---|")
+    lime = lime_runner(train, names)
+    ours = limette_runner(train, names, "sobol")
+    explainer = TabularExplainer(train, feature_names=names)
+    for name, run in (("lime (5000 samples)", lime), ("limette (5000 samples, sobol)", ours)):
+        results = [run(row, predict, 5000, 1000 + s) for s in range(redraws)]
+        pairs = jaccards([top for top, _ in results])
+        r2 = np.mean([r for _, r in results])
+        print(f"| {name} | 5000 | {np.median(pairs):.2f} | {pairs.mean():.3f} | {r2:.3f} |")
+    autos = [
+        explainer.explain(row, predict, num_samples="auto", random_state=1000 + s)
+        for s in range(redraws)
+    ]
+    pairs = jaccards([top5(e.as_map(), 1) for e in autos])
+    used = [e.metadata["samples_used"] for e in autos]
+    reasons = sorted({e.metadata["stop_reason"] for e in autos})
+    r2 = np.mean([e.score[0] for e in autos])
+    print(
+        f"| limette num_samples='auto' (stop: {', '.join(reasons)}) | median {np.median(used):.0f} "
+        f"(min {min(used)}, max {max(used)}) | {np.median(pairs):.2f} | {pairs.mean():.3f} | "
+        f"{r2:.3f} |"
+    )
+
+
+def image_section(quick: bool) -> None:
+    """EfficientNet-Lite0 on chelsea, once limette has an ImageExplainer."""
+    if not hasattr(limette, "ImageExplainer"):
+        print("\nImage section skipped: limette.ImageExplainer is not available on this branch.")
+        return
+    import torch
+
+    from limette._demo_models import chelsea_224, image_classifier, load_efficientnet_lite0
+    from limette.sampling import BernoulliSampler
+
+    torch.set_num_threads(1)
+    classifier = image_classifier(load_efficientnet_lite0())
+    image = chelsea_224()
+    label = int(np.argmax(classifier(image[None])[0]))
+    explainer = limette.ImageExplainer()
+    accepts_sampler = "sampler" in inspect.signature(explainer.explain).parameters
+    redraws = 5 if quick else 20
+    sizes = [100, 200, 400] if quick else [250, 500, 1000, 2000]
+    schemes = ("random", "sobol") if accepts_sampler else ("default",)
+    print(f"\nEfficientNet-Lite0 on chelsea, label {label}, {redraws} re-draws, top 5 segments\n")
+    print("| sampler | samples | median top-5 Jaccard | mean top-5 Jaccard |")
+    print("|---|---|---|---|")
+    for scheme in schemes:
+        for n in sizes:
+            kwargs = {"sampler": BernoulliSampler(scheme=scheme)} if accepts_sampler else {}
+            tops = [
+                top5(
+                    explainer.explain(
+                        image, classifier, labels=(label,), num_samples=n, random_state=s, **kwargs
+                    ).as_map(),
+                    label,
+                )
+                for s in range(redraws)
+            ]
+            pairs = jaccards(tops)
+            print(f"| {scheme} | {n} | {np.median(pairs):.2f} | {pairs.mean():.3f} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer re-draws and sizes")
+    args = parser.parse_args()
+    print(machine())
+    tabular_section(args.quick)
+    image_section(args.quick)
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -109,7 +109,7 @@ class FrameEncoder:
 
 def _is_categorical(series: Any) -> bool:
     kind = str(series.dtype)
-    return kind in ("object", "category", "bool", "string") or kind.startswith("string")
+    return kind in ("object", "category", "bool", "str") or kind.startswith("string")
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:

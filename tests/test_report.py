@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import io
@@ -218,3 +219,18 @@ def test_weight_color_follows_sign_and_size():
     assert weight_color(1.0, 2.0) == "rgba(33,102,172,0.500)"
     assert weight_color(-4.0, 2.0) == "rgba(178,24,43,1.000)"
     assert weight_color(1.0, 0.0).endswith(",0.000)")
+
+
+def test_low_fidelity_is_flagged():
+    assert "Low fidelity" not in render_fragment(make_explanation())  # gap 0.05, R² 0.8
+    far = render_fragment(make_explanation(coef=((0.5, 0.0, 0.0),)))  # 0.6 vs 0.3
+    assert "Low fidelity" in far and "misses the model's output" in far
+    poor = dataclasses.replace(make_explanation(), score=np.array([0.2]))
+    assert "explains little of the model" in render_fragment(poor)
+
+
+def test_tabular_section_lists_every_value_of_the_instance():
+    explanation = make_explanation(names=["a", "b", "c<"], values=["1", "2", "<3>"])
+    page = render_fragment(explanation)
+    assert "All 3 features of the instance" in page
+    assert "<tr><td>c&lt;</td><td>&lt;3&gt;</td></tr>" in page

@@ -52,6 +52,9 @@ _SECTIONS: dict[str, SectionRenderer] = {}
 DEFAULT_SHOWN = 10
 #: Classes listed in the prediction chart (the explained ones are always included).
 SHOWN_CLASSES = 10
+#: Fidelity below which the report warns: weighted R², and the gap between surrogate and
+#: model at the instance as a fraction of the spread of the model's outputs over the samples.
+LOW_SCORE, LARGE_GAP = 0.5, 0.1
 
 
 def register_section(kind: str) -> Callable[[_Renderer], _Renderer]:
@@ -124,12 +127,19 @@ def _controls(explanation: Explanation, most: int, shown: int) -> str:
     return "".join(parts)
 
 
+def _gap_scale(explanation: Explanation, row: int) -> float:
+    label = explanation.labels[row]
+    if explanation.output_range is not None and label < len(explanation.output_range):
+        low, high = explanation.output_range[label]
+        return max(float(high - low), 1e-12)
+    return max(abs(float(explanation.model_pred[row])), 1.0)
+
+
 def _fidelity(explanation: Explanation, row: int) -> str:
     gap = float(explanation.fidelity_gap[row])
-    scale = max(abs(float(explanation.model_pred[row])), 1e-12)
-    warn = " lm-warn" if explanation.score[row] < 0.5 or abs(gap) > 0.1 * max(scale, 1) else ""
+    score = float(explanation.score[row])
     items = [
-        ("weighted R²", number(float(explanation.score[row]))),
+        ("weighted R²", number(score)),
         ("adjusted R²", number(float(explanation.adjusted_score[row]))),
         ("surrogate at instance", number(float(explanation.local_pred[row]))),
         ("model at instance", number(float(explanation.model_pred[row]))),
@@ -137,7 +147,37 @@ def _fidelity(explanation: Explanation, row: int) -> str:
         ("intercept", number(float(explanation.intercept[row]))),
     ]
     cells = "".join(f"<span>{name} <b>{value}</b></span>" for name, value in items)
-    return f'<div class="lm-fidelity{warn}" title="fidelity of the local surrogate">{cells}</div>'
+    problems = []
+    if not score >= LOW_SCORE:
+        problems.append(
+            f"the surrogate explains little of the model's behaviour (R² < {LOW_SCORE})"
+        )
+    if abs(gap) > LARGE_GAP * _gap_scale(explanation, row):
+        problems.append(
+            f"the surrogate misses the model's output at the instance by more than "
+            f"{LARGE_GAP:.0%} of the outputs' spread over the samples"
+        )
+    warning = (
+        f"<p class='lm-warn'>Low fidelity: {'; '.join(problems)}. Read the weights with care.</p>"
+        if problems
+        else ""
+    )
+    return (
+        f'<div class="lm-fidelity" title="fidelity of the local surrogate">{cells}</div>{warning}'
+    )
+
+
+def _instance_values(explanation: Explanation, label: int) -> str:
+    """The tabular section: every feature of the instance with its value (folded)."""
+    rows = "".join(
+        f"<tr><td>{escape(name)}</td><td>{escape(str(value))}</td></tr>"
+        for name, value in zip(explanation.feature_names, explanation.feature_values)
+    )
+    return (
+        f"<details class='lm-values'><summary>All {len(explanation.feature_names)} features of "
+        f"the instance</summary><table class='lm-table'><tr><th>feature</th><th>value</th>"
+        f"</tr>{rows}</table></details>"
+    )
 
 
 def _features_table(explanation: Explanation, row: int, order: np.ndarray, shown: int) -> str:
@@ -218,6 +258,9 @@ def script_json(data: Any) -> str:
     """``data`` as JSON that is safe inside a ``<script>`` element (``<``, ``>``, ``&`` escaped)."""
     text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+register_section("tabular")(_instance_values)
 
 
 # ---------------------------------------------------------------------- public

@@ -222,10 +222,11 @@ def test_weight_color_follows_sign_and_size():
 
 
 def test_low_fidelity_is_flagged():
-    assert "Low fidelity" not in render_fragment(make_explanation())  # gap 0.05, R² 0.8
-    far = render_fragment(make_explanation(coef=((0.5, 0.0, 0.0),)))  # 0.6 vs 0.3
+    close = make_explanation(labels=(0,))  # 0.35 vs 0.3: gap 0.05, R² 0.8
+    assert "Low fidelity" not in render_fragment(close)
+    far = render_fragment(make_explanation(coef=((0.5, 0.0, 0.0),), labels=(0,)))  # 0.6 vs 0.3
     assert "Low fidelity" in far and "misses the model's output" in far
-    poor = dataclasses.replace(make_explanation(), score=np.array([0.2]))
+    poor = dataclasses.replace(close, score=np.array([0.2]))
     assert "explains little of the model" in render_fragment(poor)
 
 

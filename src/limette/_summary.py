@@ -1,12 +1,15 @@
-"""Global importance over many explanations: mean absolute weight per feature and label."""
+"""Global importance over many explanations: mean absolute weight per feature and label,
+and its section of the HTML report."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 
+from ._svg import Bar, bar_chart, number
 from .explanation import Explanation
 
 
@@ -65,3 +68,53 @@ def global_importance(explanations: Sequence[Explanation]) -> dict[str, list[Imp
         ]
         result[name] = sorted(items, key=lambda item: (-item.mean_abs, item.feature))
     return result
+
+
+def render_summary(explanations: Sequence[Explanation], num_features: int = 20) -> str:
+    """The global importance section: mean absolute weight per feature and label."""
+    table = global_importance(explanations)
+    if not table:
+        return ""
+    label_names = list(table)
+    most = max(1, max(len(rows) for rows in table.values()))
+    shown = min(most, num_features)
+    options = "".join(
+        f'<option value="{i}">{escape(n)}</option>' for i, n in enumerate(label_names)
+    )
+    select = (
+        f'<label>Label <select class="lm-label">{options}</select></label>'
+        if len(label_names) > 1
+        else ""
+    )
+    panels = []
+    for i, name in enumerate(label_names):
+        bars = [
+            Bar(
+                item.feature,
+                item.mean_abs,
+                tooltip=(
+                    f"{item.feature}: mean |weight| {number(item.mean_abs)}, mean weight "
+                    f"{number(item.mean, True)}, selected in {item.count} of {item.total}"
+                ),
+            )
+            for item in table[name]
+        ]
+        chart = bar_chart(
+            bars,
+            css_class="lm-importance",
+            diverging=False,
+            shown=shown,
+            signed_values=False,
+            label=f"mean absolute weight for {name}",
+        )
+        panels.append(
+            f'<div class="lm-panel" data-label="{i}"{" hidden" if i else ""}>'
+            f"<h3>Mean |weight| for “{escape(name)}”</h3>{chart}</div>"
+        )
+    return (
+        '<section class="limette-explanation limette-summary" id="lm-summary">'
+        f"<h2>Global importance over {len(explanations)} explanations</h2>"
+        f'<div class="lm-controls" hidden>{select}<label>Features shown '
+        f'<input class="lm-count" type="number" min="1" max="{most}" value="{shown}"></label>'
+        f'<span class="lm-meta">of {most}</span></div>{"".join(panels)}</section>'
+    )

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ._report_assets import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
-from ._summary import global_importance
+from ._summary import global_importance, render_summary
 from ._svg import Bar, bar_chart, number, png_data_uri, weight_color
 from .explanation import Explanation
 
@@ -38,6 +38,7 @@ __all__ = [
     "register_section",
     "render_fragment",
     "render_report",
+    "render_summary",
     "weight_color",
 ]
 
@@ -227,11 +228,16 @@ def _panel(explanation: Explanation, row: int, shown: int, hidden: bool) -> str:
         label=f"feature weights for {explanation.label_name(label)}",
     )
     interval_note = " · whiskers: 95% intervals" if explanation.coef_std is not None else ""
+    up, down = (
+        ("raises the value", "lowers the value")
+        if explanation.mode == "regression"
+        else (f"towards {what}", f"away from {what}")
+    )
     return (
         f'<div class="lm-panel" data-label="{label}"{" hidden" if hidden else ""}>'
         f"<h3>Explanation for {what}</h3>{modality}"
-        f'<div class="lm-legend"><span class="lm-key lm-pos"></span>towards {what}'
-        f'<span class="lm-key lm-neg"></span>away from {what}{interval_note}</div>'
+        f'<div class="lm-legend"><span class="lm-key lm-pos"></span>{up}'
+        f'<span class="lm-key lm-neg"></span>{down}{interval_note}</div>'
         f"{chart}{_fidelity(explanation, row)}"
         f"{_features_table(explanation, row, order, shown)}</div>"
     )
@@ -297,56 +303,6 @@ def render_fragment(
         )
     parts.append("</section>")
     return "".join(parts)
-
-
-def render_summary(explanations: Sequence[Explanation], num_features: int = 20) -> str:
-    """The global importance section: mean absolute weight per feature and label."""
-    table = global_importance(explanations)
-    if not table:
-        return ""
-    label_names = list(table)
-    most = max(1, max(len(rows) for rows in table.values()))
-    shown = min(most, num_features)
-    options = "".join(
-        f'<option value="{i}">{escape(n)}</option>' for i, n in enumerate(label_names)
-    )
-    select = (
-        f'<label>Label <select class="lm-label">{options}</select></label>'
-        if len(label_names) > 1
-        else ""
-    )
-    panels = []
-    for i, name in enumerate(label_names):
-        bars = [
-            Bar(
-                item.feature,
-                item.mean_abs,
-                tooltip=(
-                    f"{item.feature}: mean |weight| {number(item.mean_abs)}, mean weight "
-                    f"{number(item.mean, True)}, selected in {item.count} of {item.total}"
-                ),
-            )
-            for item in table[name]
-        ]
-        chart = bar_chart(
-            bars,
-            css_class="lm-importance",
-            diverging=False,
-            shown=shown,
-            signed_values=False,
-            label=f"mean absolute weight for {name}",
-        )
-        panels.append(
-            f'<div class="lm-panel" data-label="{i}"{" hidden" if i else ""}>'
-            f"<h3>Mean |weight| for “{escape(name)}”</h3>{chart}</div>"
-        )
-    return (
-        '<section class="limette-explanation limette-summary" id="lm-summary">'
-        f"<h2>Global importance over {len(explanations)} explanations</h2>"
-        f'<div class="lm-controls" hidden>{select}<label>Features shown '
-        f'<input class="lm-count" type="number" min="1" max="{most}" value="{shown}"></label>'
-        f'<span class="lm-meta">of {most}</span></div>{"".join(panels)}</section>'
-    )
 
 
 def render_report(

@@ -177,6 +177,40 @@ def test_frame_pipeline_with_a_categorical_column(tmp_path):
     assert any(name.startswith("colour=") for name in explanation.feature_names)
 
 
+def test_regressor_is_explained_in_regression_mode(tmp_path, capsys, monkeypatch):
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    model = LinearRegression().fit(X, X @ np.array([3.0, 0.0, -1.0]))
+    joblib.dump(model, tmp_path / "linear.joblib")
+    pd.DataFrame(X, columns=["x0", "x1", "x2"]).to_csv(tmp_path / "rows.csv", index=False)
+    result = run_main(
+        capsys,
+        monkeypatch,
+        tmp_path,
+        "explain",
+        "tabular",
+        "--model",
+        "linear.joblib",
+        "--data",
+        "rows.csv",
+        "--row",
+        "2",
+        "--samples",
+        "400",
+        "--features",
+        "2",
+        "--json",
+        "-",
+    )
+    assert result.returncode == 0, result.stderr
+    explanation = Explanation.from_json(result.stdout)
+    assert explanation.mode == "regression"
+    assert explanation.model_output[0] == pytest.approx(X[2] @ [3.0, 0.0, -1.0])
+    assert "x0" in explanation.as_list()[0][0]  # the largest true coefficient comes first
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
@@ -203,7 +237,7 @@ def test_model_that_is_not_a_pickle(iris_files):
 
 
 # ------------------------------------------------------------------------ images
-def _tiny_onnx(path: Path) -> np.ndarray:
+def _tiny_onnx(path: Path, batch: str | int = "N") -> np.ndarray:
     """A linear classifier of the mean colour: GlobalAveragePool → MatMul → Softmax."""
     onnx = pytest.importorskip("onnx")
     from onnx import TensorProto, helper, numpy_helper
@@ -217,8 +251,8 @@ def _tiny_onnx(path: Path) -> np.ndarray:
             helper.make_node("Softmax", ["scores"], ["probabilities"], axis=1),
         ],
         "tiny",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 16, 16])],
-        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 3, 16, 16])],
+        [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [batch, 2])],
         [numpy_helper.from_array(weights, "W")],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
@@ -256,6 +290,18 @@ def test_onnx_classifier_known_answer(image_files):
     np.testing.assert_allclose(classifier(images), expected, rtol=1e-5)
     image = load_image(str(folder / "photo.png"), (16, 16))
     assert image.shape == (16, 16, 3) and image[0, 0, 0] == pytest.approx(1.0)
+
+
+def test_onnx_model_with_a_fixed_batch_of_one(image_files, tmp_path):
+    from limette._cli_inputs import OnnxClassifier
+
+    weights = _tiny_onnx(tmp_path / "one.onnx", batch=1)
+    classifier = OnnxClassifier(str(tmp_path / "one.onnx"), (0.0,) * 3, (1.0,) * 3)
+    assert classifier.fixed_batch
+    images = np.random.default_rng(1).random((3, 16, 16, 3)).astype(np.float32)
+    scores = images.mean(axis=(1, 2)) @ weights
+    expected = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(classifier(images), expected, rtol=1e-5)
 
 
 @pytest.mark.parametrize(

@@ -84,11 +84,37 @@ def _parser() -> argparse.ArgumentParser:
     image.add_argument("--onnx", required=True, help="model.onnx (run with onnxruntime)")
     image.add_argument("--image", required=True, help="image file (JPEG, PNG, ...)")
     image.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="resize to H W")
-    image.add_argument("--mean", type=float, nargs=3, default=[0.485, 0.456, 0.406])
-    image.add_argument("--std", type=float, nargs=3, default=[0.229, 0.224, 0.225])
-    image.add_argument("--layout", choices=["nchw", "nhwc"], default="nchw")
-    image.add_argument("--softmax", choices=["auto", "yes", "no"], default="auto")
-    image.add_argument("--segmentation", choices=["auto", "slic", "grid"], default="auto")
+    image.add_argument(
+        "--mean",
+        type=float,
+        nargs=3,
+        default=[0.485, 0.456, 0.406],
+        metavar=("R", "G", "B"),
+        help="subtracted from pixels in [0, 1] (default ImageNet's)",
+    )
+    image.add_argument(
+        "--std",
+        type=float,
+        nargs=3,
+        default=[0.229, 0.224, 0.225],
+        metavar=("R", "G", "B"),
+        help="divides the centred pixels (default ImageNet's)",
+    )
+    image.add_argument(
+        "--layout", choices=["nchw", "nhwc"], default="nchw", help="model input layout"
+    )
+    image.add_argument(
+        "--softmax",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="apply a softmax to the outputs (auto: unless they are probabilities)",
+    )
+    image.add_argument(
+        "--segmentation",
+        choices=["auto", "slic", "grid"],
+        default="auto",
+        help="superpixels (auto: SLIC when scikit-image is installed, else a grid)",
+    )
     image.add_argument("--segments", type=int, default=50, help="about this many segments")
     image.add_argument("--classes", help="text file with one class name per line")
     _common(image, samples=1000)

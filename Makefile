@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/limette demo --out demo-report.html
 
-test: lint typecheck unit
+test: browser lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples

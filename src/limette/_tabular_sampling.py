@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ._validation import lookup
-from .discretize import Discretizer
+from .discretize import Discretizer, inverse_cdf_values
 from .errors import InputError, LimetteWarning
 from .sampling import UniformStream, uniform_stream
 
@@ -36,20 +36,31 @@ CONTINUOUS_SAMPLERS = {"gaussian": _gaussian, "lhs": _latin_hypercube}
 BLOCK = 1024
 
 #: The default ``sampler`` of :meth:`TabularExplainer.explain` (see the benchmark
-#: ``benchmarks/stability.py``): same distribution as lime's, lower variance.
+#: ``benchmarks/stability.py``): lime's distribution, less variance between re-draws.
 DEFAULT_SAMPLER = "sobol"
 
 
 @dataclass(frozen=True, eq=False)
 class TableSampler:
-    """What the sampler learned from the training data."""
+    """What the sampler learned from the training data.
+
+    Every frequency-sampled column (categorical columns; with a discretizer, all columns
+    as bin indices) has one row per possible value ("slot") in ``slots``: the row of
+    :func:`~limette.discretize.inverse_cdf_values` that turns the uniform which chose the
+    slot into the model input. A bin's row draws from its truncated normal, reusing the
+    uniform's position inside the slot's frequency interval (uniform and independent of
+    the slot), so one uniform per value does both jobs; a category's row returns the
+    category itself.
+    """
 
     means: np.ndarray
     scales: np.ndarray
     spreads: np.ndarray
     columns: np.ndarray
-    values: np.ndarray
     cumulative: np.ndarray
+    offsets: np.ndarray
+    slots: np.ndarray
+    slot_values: np.ndarray
     categorical: np.ndarray
     discretizer: Discretizer | None
 
@@ -63,46 +74,52 @@ class TableSampler:
     ) -> TableSampler:
         """Learn the statistics lime's sampler needs from ``data``."""
         means, spreads = data.mean(axis=0), data.std(axis=0)
-        constant = np.flatnonzero(spreads <= 1e-12 * np.maximum(1.0, np.abs(means)))
-        if constant.size:
-            import warnings
-
-            warnings.warn(
-                f"training_data has constant features {constant.tolist()}; they are held at "
-                "their value when sampling and get zero weight",
-                LimetteWarning,
-                stacklevel=4,
-            )
-            spreads[constant] = 0.0
+        _warn_constant(np.flatnonzero(spreads <= 1e-12 * np.maximum(1.0, np.abs(means))))
+        spreads[spreads <= 1e-12 * np.maximum(1.0, np.abs(means))] = 0.0
         scales = np.where(spreads > 0, spreads, 1.0)
         coded = data if discretizer is None else discretizer.discretize(data)
-        columns = (
-            np.arange(data.shape[1])
-            if discretizer is not None
-            else np.asarray(categorical, dtype=int)
-        )
+        if discretizer is None:
+            columns = np.asarray(categorical, dtype=np.intp)
+        else:
+            columns = np.arange(data.shape[1])
         means[columns], scales[columns] = 0.0, 1.0
-        values, cumulative = _frequency_tables(coded, columns, stats)
+        tables = [_frequencies(coded[:, c], _stat(stats, c)) for c in columns]
+        cumulative, offsets = _cumulative(tables)
+        slots = np.concatenate(
+            [np.zeros((0, 6))]
+            + [_slot_rows(c, v, f, discretizer) for c, (v, f) in zip(columns, tables)]
+        )
+        slot_values = np.concatenate([v for v, _ in tables]) if tables else np.zeros(0)
         return cls(
             means,
             scales,
             spreads,
             columns,
-            values,
             cumulative,
-            np.asarray(categorical, dtype=int),
+            offsets,
+            slots,
+            slot_values,
+            np.asarray(categorical, dtype=np.intp),
             discretizer,
         )
 
     def check_categories(self, row: np.ndarray, names: list[str]) -> None:
         """Raise when a categorical value of ``row`` never occurs in the training data."""
         for column in self.categorical:
-            position = int(np.flatnonzero(self.columns == column)[0])
-            if not np.any(self.values[position] == row[column]):
+            if not np.any(self._column_values(column) == row[column]):
                 raise InputError(
                     f"data_row has the value {row[column]:g} for categorical feature "
                     f"{names[column]!r}, which never occurs in the training data"
                 )
+
+    def _column_values(self, column: int) -> np.ndarray:
+        j = int(np.flatnonzero(self.columns == column)[0])
+        stop = self.offsets[j + 1] if j + 1 < len(self.offsets) else len(self.slot_values)
+        return np.asarray(self.slot_values[self.offsets[j] : stop])
+
+    def uniform_width(self, d: int) -> int:
+        """Uniforms per row: one per Gaussian column (without bins), one per other column."""
+        return (d if self.discretizer is None else 0) + len(self.columns)
 
     def sample(
         self,
@@ -121,19 +138,18 @@ class TableSampler:
         Rows are drawn in fixed blocks of :data:`BLOCK` so that temporaries stay in cache;
         the block size is internal, so results never depend on how the caller batches.
         Every random choice comes from one stream of uniforms drawn with ``scheme``
-        (:func:`limette.sampling.uniform_stream`; pass ``stream`` to continue one across
-        calls, with ``first=False`` for every call after the first). With ``tilt_width``
-        the rows come from lime's distribution tilted by lime's kernel of that width
-        (GLIME), to be fitted with unit weights.
+        (:func:`limette.sampling.uniform_stream`); pass ``stream`` to continue one across
+        calls, with ``first=False`` after the first call. With ``tilt_width`` the rows come
+        from lime's distribution tilted by lime's kernel of that width (GLIME), to be
+        fitted with unit weights.
         """
         d = row.shape[0]
-        coded = row if self.discretizer is None else self.discretizer.discretize(row)
-        binned = np.arange(0) if self.discretizer is None else self.discretizer.features_
         gaussian = d if self.discretizer is None else 0
         if stream is None:
-            stream = uniform_stream(scheme, gaussian + len(self.columns) + len(binned), rng)
-        cumulative = self._cumulative(coded, tilt_width)
+            stream = uniform_stream(scheme, self.uniform_width(d), rng)
         inputs, interpretable = np.empty((n, d)), np.empty((n, d))
+        own = self._slot_of(row)
+        tilted = None if tilt_width is None else self._tilted(own, tilt_width)
         for start in range(1 if first else 0, n, BLOCK):
             block = slice(start, min(start + BLOCK, n))
             u = stream.draw(block.stop - start)
@@ -141,16 +157,19 @@ class TableSampler:
                 draws = self._gaussian(u[:, :d], rng, method, row, around_instance, tilt_width)
                 inputs[block] = draws
                 interpretable[block] = (draws - self.means) / self.scales
-            drawn = _inverse_cdf(
-                u[:, gaussian : gaussian + len(self.columns)], cumulative, self.values
-            )
-            interpretable[block, self.columns] = drawn == coded[self.columns]
-            inputs[block, self.columns] = drawn
-            if self.discretizer is not None:
-                bins = drawn[:, binned].astype(np.intp)
-                inputs[block, binned] = self.discretizer.undiscretize(
-                    bins, rng, u[:, len(self.columns) :]
-                )
+            uniforms = u[:, gaussian:]
+            if tilted is None:
+                index = self._slot_index(uniforms)
+            else:
+                index = self._slot_index(uniforms, tilted)
+                uniforms = self._untilt(uniforms, index, tilted)
+            values = inverse_cdf_values(self.slots[index], uniforms)
+            if self.discretizer is None:
+                interpretable[block, self.columns] = index == own
+                inputs[block, self.columns] = values
+            else:
+                np.equal(index, own, out=interpretable[block])
+                inputs[block] = values
         if first:
             inputs[0] = row
             interpretable[0] = (row - self.means) / self.scales
@@ -166,67 +185,127 @@ class TableSampler:
         around_instance: bool,
         tilt_width: float | None,
     ) -> np.ndarray:
-        """Continuous columns: standard normals (from ``u``, or lime's LHS) to values."""
-        if method == "lhs":
-            normals = _latin_hypercube(len(u), u.shape[1], rng)
-        else:
-            lookup(CONTINUOUS_SAMPLERS, method, "sampling_method")
+        """Continuous columns: standard normals (from ``u``, or lime's LHS) to values.
+
+        GLIME's tilt of ``N(c, 1)`` (interpretable units) by ``exp(-(z - z0)² / (2w²))`` is
+        ``N((c w² + z0) / (w² + 1), w² / (w² + 1))``.
+        """
+        draw = lookup(CONTINUOUS_SAMPLERS, method, "sampling_method")
+        if method == "gaussian":  # the stream's uniforms, so schemes apply to them too
             normals = ndtri(np.clip(u, 1e-16, 1.0 - 1e-16))
+        else:
+            normals = draw(len(u), u.shape[1], rng)
         centre = row if around_instance else self.means
         if tilt_width is not None:
-            shrink = tilt_width**2 / (tilt_width**2 + 1.0)
             shift = (row - centre) / self.scales / (tilt_width**2 + 1.0)
-            normals = normals * np.sqrt(shrink) + shift
+            normals = normals * np.sqrt(tilt_width**2 / (tilt_width**2 + 1.0)) + shift
         return np.asarray(normals * self.spreads + centre)
 
-    def _cumulative(self, coded: np.ndarray, tilt_width: float | None) -> np.ndarray:
-        """Cumulative frequencies, tilted towards the instance's values under GLIME."""
-        if tilt_width is None:
-            return self.cumulative
-        probabilities = np.diff(self.cumulative, prepend=0.0, axis=1)
-        probabilities[:, -1] = 0.0
-        probabilities[:, -1] = 1.0 - probabilities.sum(axis=1)
-        same = self.values == coded[self.columns][:, None]
-        tilted = probabilities * np.where(same, 1.0, np.exp(-0.5 / tilt_width**2))
-        cumulative = np.cumsum(tilted, axis=1) / tilted.sum(axis=1, keepdims=True)
-        cumulative[:, -1] = np.inf
-        return cumulative
+    def _tilted(self, own: np.ndarray, tilt_width: float) -> np.ndarray:
+        """Cumulative frequencies tilted by lime's kernel: a value other than the
+        instance's is one unit of squared distance away, so its mass shrinks by
+        ``exp(-1 / (2w²))``."""
+        probabilities = np.diff(self.cumulative, axis=1, prepend=0.0)
+        position = own - self.offsets
+        factor = np.full(probabilities.shape, np.exp(-0.5 / tilt_width**2))
+        inside = (position >= 0) & (position < probabilities.shape[1])
+        factor[np.flatnonzero(inside), position[inside]] = 1.0
+        tilted = np.cumsum(probabilities * factor, axis=1)
+        tilted /= tilted[:, -1:]
+        tilted[self.cumulative >= 1.0] = 1.0
+        return np.asarray(tilted)
+
+    def _untilt(self, uniforms: np.ndarray, index: np.ndarray, tilted: np.ndarray) -> np.ndarray:
+        """Move each uniform from its slot's tilted interval to the same relative place in
+        the slot's original interval (what the slot's inverse-CDF row expects)."""
+        position = index - self.offsets
+        rows = np.arange(len(self.columns))
+        padded = np.hstack([np.zeros((len(rows), 1)), self.cumulative])
+        padded_tilted = np.hstack([np.zeros((len(rows), 1)), tilted])
+        low, high = padded[rows, position], padded[rows, position + 1]
+        low_t, high_t = padded_tilted[rows, position], padded_tilted[rows, position + 1]
+        share = (uniforms - low_t) / np.where(high_t > low_t, high_t - low_t, 1.0)
+        return np.asarray(low + np.clip(share, 0.0, 1.0) * (high - low))
+
+    def _slot_index(self, uniforms: np.ndarray, cumulative: np.ndarray | None = None) -> np.ndarray:
+        """Global slot of each uniform: the inverse CDF of the frequencies, by counting."""
+        cumulative = self.cumulative if cumulative is None else cumulative
+        index = np.broadcast_to(self.offsets, uniforms.shape).copy()
+        for step in range(cumulative.shape[1] - 1):
+            index += uniforms >= cumulative[:, step]
+        return index
+
+    def _slot_of(self, row: np.ndarray) -> np.ndarray:
+        """The slot of the instance's own value in every frequency-sampled column."""
+        coded = row if self.discretizer is None else self.discretizer.discretize(row)
+        slots = np.empty(len(self.columns), dtype=np.intp)
+        for j, column in enumerate(self.columns):
+            matches = np.flatnonzero(self._column_values(column) == coded[column])
+            slots[j] = self.offsets[j] + (matches[0] if matches.size else -1 - self.offsets[j])
+        return slots
 
 
-def _inverse_cdf(uniforms: np.ndarray, cumulative: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Values of the frequency-sampled columns for uniforms ``(n, m)`` (by counting)."""
-    index = np.zeros(uniforms.shape, dtype=np.intp)
-    for step in range(cumulative.shape[1] - 1):
-        index += uniforms >= cumulative[:, step]
-    index += np.arange(uniforms.shape[1]) * values.shape[1]
-    return np.asarray(values.take(index))
+def _warn_constant(constant: np.ndarray) -> None:
+    if constant.size:
+        import warnings
+
+        warnings.warn(
+            f"training_data has constant features {constant.tolist()}; they are held at "
+            "their value when sampling and get zero weight",
+            LimetteWarning,
+            stacklevel=5,
+        )
 
 
-def _frequency_tables(
-    coded: np.ndarray, columns: np.ndarray, stats: dict[str, Any] | None
+def _frequencies(
+    column: np.ndarray, given: tuple[Any, Any] | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Padded tables of each column's sorted values and cumulative frequencies."""
-    tables = []
-    for column in columns:
-        given_values = _stat(stats, "feature_values", column)
-        if given_values is not None:
-            values = np.asarray(given_values, dtype=float)
-            counts = np.asarray(_stat(stats, "feature_frequencies", column), dtype=float)
-        else:
-            values, counts = np.unique(coded[:, column], return_counts=True)
-        tables.append((values, np.cumsum(counts) / counts.sum()))
+    """Sorted values of a column and their relative frequencies."""
+    if given is not None:
+        values, counts = np.asarray(given[0], dtype=float), np.asarray(given[1], dtype=float)
+    else:
+        values, counts = np.unique(column, return_counts=True)
+    return values, counts / counts.sum()
+
+
+def _cumulative(tables: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Padded cumulative frequencies (the last real one exactly 1) and slot offsets."""
     width = max((len(v) for v, _ in tables), default=1)
-    values = np.zeros((len(tables), width))
     cumulative = np.ones((len(tables), width))
-    for j, (v, c) in enumerate(tables):
-        values[j, : len(v)], values[j, len(v) :] = v, v[-1]
-        cumulative[j, : len(c)] = c
-    cumulative[:, -1] = np.inf
-    return values, cumulative
+    for j, (_, frequencies) in enumerate(tables):
+        cumulative[j, : len(frequencies)] = np.cumsum(frequencies)
+        cumulative[j, len(frequencies) - 1 :] = 1.0
+    sizes = [len(v) for v, _ in tables]
+    return cumulative, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
 
 
-def _stat(stats: dict[str, Any] | None, key: str, column: int) -> Any:
-    if not stats or key not in stats:
+def _slot_rows(
+    column: int, values: np.ndarray, frequencies: np.ndarray, discretizer: Discretizer | None
+) -> np.ndarray:
+    """Inverse-CDF rows for one column's slots, in terms of the uniform that chose them."""
+    rows = np.zeros((len(values), 6))
+    rows[:, 0] = 0.5
+    rows[:, 3] = rows[:, 4] = rows[:, 5] = values
+    if discretizer is None:
+        return rows
+    position = np.flatnonzero(discretizer.features_ == column)
+    if len(position):
+        i = int(position[0])
+        bins = values.astype(np.intp)
+        rows[:] = discretizer.inverse_cdf_[discretizer.offsets_[i] + bins]
+        before = np.concatenate([[0.0], np.cumsum(frequencies)[:-1]])
+        safe = np.where(frequencies > 0, frequencies, 1.0)
+        step = np.where(frequencies > 0, rows[:, 1] / safe, 0.0)
+        rows[:, 0] = np.where(frequencies > 0, rows[:, 0] - before * step, 0.5)
+        rows[:, 1] = step
+    return rows
+
+
+def _stat(stats: dict[str, Any] | None, column: int) -> tuple[Any, Any] | None:
+    if not stats or "feature_values" not in stats:
         return None
-    table = stats[key]
-    return table.get(int(column), table.get(str(column)))
+    values, frequencies = stats["feature_values"], stats.get("feature_frequencies", {})
+    key = int(column) if int(column) in values else str(column)
+    if key not in values:
+        return None
+    return values[key], frequencies[key]

@@ -124,6 +124,7 @@ class TabularExplainer:
         self.discretizer = self._fit_discretizer(
             data, discretize_continuous, discretizer, training_labels, training_data_stats
         )
+        _check_stats(training_data_stats)
         self.sampler_ = TableSampler.learn(
             data, self.categorical_features, self.discretizer, training_data_stats
         )
@@ -322,9 +323,7 @@ class TabularExplainer:
         """``draw(n, first)`` of perturbations from one stream, and ``weigh(samples)``."""
         lookup({**SCHEMES, "glime": None}, sampler, "sampler")
         tilt = self._tilt_width(sampler, distance_metric)
-        binned = 0 if self.discretizer is None else len(self.discretizer.features_)
-        gaussian = len(row) if self.discretizer is None else 0
-        width = gaussian + len(self.sampler_.columns) + binned
+        width = self.sampler_.uniform_width(len(row))
         stream = uniform_stream(DEFAULT_SAMPLER if tilt is not None else sampler, width, rng)
 
         def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -388,6 +387,21 @@ class TabularExplainer:
             ):
                 names[feature] = names_of_bins[b]
         return names, values
+
+
+_STAT_KEYS = ("feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")
+
+
+def _check_stats(stats: dict[str, Any] | None) -> None:
+    if stats is None:
+        return
+    if not isinstance(stats, Mapping):
+        raise InputError(f"training_data_stats must be a dict; got {type(stats).__name__}")
+    unknown = sorted(set(stats) - set(_STAT_KEYS))
+    if unknown:
+        raise InputError(
+            f"training_data_stats has unknown keys {unknown}; expected some of {list(_STAT_KEYS)}"
+        )
 
 
 class RecurrentTabularExplainer(TabularExplainer):

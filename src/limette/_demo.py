@@ -65,7 +65,44 @@ def tabular_section(
     return results
 
 
-SECTIONS: list[Section] = [tabular_section]
+def trust_section(seed: int, *, num_features: int = 8) -> list[tuple[str, Explanation]]:
+    """Breast cancer with Bayesian intervals (BayLIME) and an adaptive sample size."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    from ._adaptive import AutoSamples
+    from .tabular import TabularExplainer
+    from .uncertainty import BayesianRidge
+
+    cancer = load_breast_cancer()
+    X_train, X_test, y_train, _ = train_test_split(
+        cancer.data, cancer.target, test_size=0.2, random_state=seed
+    )
+    forest = RandomForestClassifier(n_estimators=200, random_state=seed).fit(X_train, y_train)
+    explainer = TabularExplainer(
+        X_train,
+        feature_names=list(cancer.feature_names),
+        class_names=list(cancer.target_names),
+        random_state=seed,
+    )
+    explanation = explainer.explain(
+        X_test[0],
+        forest.predict_proba,
+        num_features=num_features,
+        num_samples=AutoSamples(max_samples=20000),
+        model_regressor=BayesianRidge(),
+    )
+    used = explanation.metadata["samples_used"]
+    reason = explanation.metadata["stop_reason"]
+    caption = (
+        f"breast cancer, RandomForest, test row 0: Bayesian ridge intervals, "
+        f"num_samples='auto' ({used} samples, stopped: {reason})"
+    )
+    return [(caption, explanation)]
+
+
+SECTIONS: list[Section] = [tabular_section, trust_section]
 
 
 def explain_demo(

@@ -45,7 +45,7 @@ class TableSampler:
     """What the sampler learned from the training data.
 
     Every frequency-sampled column (categorical columns; with a discretizer, all columns
-    as bin indices) has one row per possible value ("slot") in ``slots``: the row of
+    as bin indices) has one column per possible value ("slot") in ``slots``: the constants of
     :func:`~limette.discretize.inverse_cdf_values` that turns the uniform which chose the
     slot into the model input. A bin's row draws from its truncated normal, reusing the
     uniform's position inside the slot's frequency interval (uniform and independent of
@@ -88,7 +88,7 @@ class TableSampler:
         slots = np.concatenate(
             [np.zeros((0, 6))]
             + [_slot_rows(c, v, f, discretizer) for c, (v, f) in zip(columns, tables)]
-        )
+        ).T.copy()
         slot_values = np.concatenate([v for v, _ in tables]) if tables else np.zeros(0)
         return cls(
             means,
@@ -163,7 +163,7 @@ class TableSampler:
             else:
                 index = self._slot_index(uniforms, tilted)
                 uniforms = self._untilt(uniforms, index, tilted)
-            values = inverse_cdf_values(self.slots[index], uniforms)
+            values = inverse_cdf_values(self.slots, index, uniforms)
             if self.discretizer is None:
                 interpretable[block, self.columns] = index == own
                 inputs[block, self.columns] = values
@@ -292,7 +292,7 @@ def _slot_rows(
     if len(position):
         i = int(position[0])
         bins = values.astype(np.intp)
-        rows[:] = discretizer.inverse_cdf_[discretizer.offsets_[i] + bins]
+        rows[:] = discretizer.inverse_cdf_[:, discretizer.offsets_[i] + bins].T
         before = np.concatenate([[0.0], np.cumsum(frequencies)[:-1]])
         safe = np.where(frequencies > 0, frequencies, 1.0)
         step = np.where(frequencies > 0, rows[:, 1] / safe, 0.0)

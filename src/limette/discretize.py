@@ -74,8 +74,8 @@ class Discretizer:
     def _tabulate(self) -> None:
         """Per-bin constants of the truncated-normal inverse CDF, one row per bin.
 
-        Rows of ``inverse_cdf_`` (bins of feature ``i`` start at ``offsets_[i]``) hold
-        ``start, step, scale, mean, low, high``: a draw is
+        The six rows of ``inverse_cdf_`` (columns: bins, those of feature ``i`` from
+        ``offsets_[i]``) are ``start, step, scale, mean, low, high``: a draw is
         ``clip(mean + scale * ndtri(start + u * step), low, high)``. The normal CDF at the
         bounds is computed once per bin here, and bins above their mean are mirrored so
         that CDF differences never cancel.
@@ -91,7 +91,7 @@ class Discretizer:
         p_low = ndtr(np.where(sign < 0, -b, a))
         p_high = ndtr(np.where(sign < 0, -a, b))
         degenerate = low >= high
-        self.inverse_cdf_ = np.column_stack(
+        self.inverse_cdf_ = np.vstack(
             [
                 np.where(degenerate, 0.5, np.where(sign < 0, p_high, p_low)),
                 np.where(degenerate, 0.0, sign * (p_high - p_low)),
@@ -152,8 +152,7 @@ class Discretizer:
         The same draws as :func:`truncated_normal` on the bin's standardised bounds, with
         every per-bin constant gathered in one step from ``inverse_cdf_``.
         """
-        table = self.inverse_cdf_[bins + self.offsets_]
-        return inverse_cdf_values(table, rng.random(bins.shape))
+        return inverse_cdf_values(self.inverse_cdf_, bins + self.offsets_, rng.random(bins.shape))
 
     @property
     def bin_counts_(self) -> np.ndarray:
@@ -167,16 +166,19 @@ def _bin_names(name: str, thresholds: np.ndarray) -> list[str]:
     return [*names, f"{name} > {thresholds[-1]:.2f}"]
 
 
-def inverse_cdf_values(table: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """``clip(mean + scale * ndtri(start + u * step), low, high)`` for gathered table rows.
+def inverse_cdf_values(table: np.ndarray, index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """``clip(mean + scale * ndtri(start + u * step), low, high)`` with table columns ``index``.
 
-    ``table`` has shape ``(..., 6)`` (see :meth:`Discretizer._tabulate`); ``uniforms``
-    has its leading shape.
+    ``table`` has shape ``(6, K)`` (see :meth:`Discretizer._tabulate`); ``index`` and
+    ``uniforms`` have the same shape. One gather brings all six constants, each contiguous.
     """
-    values = ndtri(table[..., 0] + uniforms * table[..., 1])
-    values *= table[..., 2]
-    values += table[..., 3]
-    return np.clip(values, table[..., 4], table[..., 5], out=values)
+    start, step, scale, mean, low, high = table.take(index, axis=1)
+    step *= uniforms
+    step += start
+    values = ndtri(step, out=step)
+    values *= scale
+    values += mean
+    return np.clip(values, low, high, out=values)
 
 
 def truncated_normal(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:

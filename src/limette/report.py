@@ -21,6 +21,7 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:left;font-size:1
 .pos{background:#2e8540}.neg{background:#c0392b}
 .axis{display:inline-block;width:160px;position:relative}
 .meta{color:#666;font-size:13px}
+p.document{line-height:1.7;max-width:60rem}mark{padding:0 2px;border-radius:3px}
 """
 
 
@@ -70,6 +71,9 @@ def render_fragment(explanation: Explanation, title: str = "") -> str:
             f"{explanation.num_samples} samples</p>"
             f"<table><tr><th>feature</th><th>value</th><th>weight</th><th></th></tr>{rows}</table>"
         )
+    details = getattr(explanation, "details_html", None)
+    if callable(details):
+        parts.append(details())
     parts.append("</section>")
     return "".join(parts)
 

@@ -48,13 +48,15 @@ class UniformCountSampler:
     """lime's text sampling: switch off a uniformly drawn number ``1..d`` of features.
 
     Which features go off is a uniformly random subset of that size, drawn for all
-    samples at once by ranking uniform keys.
+    samples at once: the features whose uniform keys are among the ``off_count`` smallest
+    of their row (one sort and a threshold, not a rank of a rank).
     """
 
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
         off_count = rng.integers(1, d + 1, size=n)
-        ranks = np.argsort(np.argsort(rng.random((n, d)), axis=1), axis=1)
-        Z = (ranks >= off_count[:, None]).astype(float)
+        keys = rng.random((n, d))
+        largest_off = np.take_along_axis(np.sort(keys, axis=1), off_count[:, None] - 1, axis=1)
+        Z = (keys > largest_off).astype(float)
         Z[0] = 1.0
         return Z
 

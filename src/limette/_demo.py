@@ -67,7 +67,9 @@ def text_section(seed: int) -> list[tuple[str, Explanation]]:
 
     vader = TextExplainer(class_names=["negative", "positive"], random_state=seed)
     sentence = "The food was great but the service was horrible"
-    results = [("VADER sentiment, a sentence", vader.explain(sentence, vader_classifier()))]
+    results: list[tuple[str, Explanation]] = [
+        ("VADER sentiment, a sentence", vader.explain(sentence, vader_classifier()))
+    ]
     try:
         short, long = review_documents()
     except MissingDependencyError:

@@ -40,7 +40,9 @@ class WeightedDesign:
     def _scaled_xc(self) -> np.ndarray:
         """``sqrt(W) Xc`` with non-negative weights, else ``W Xc``."""
         factor = self.w if self._root_w is None else self._root_w
-        return (self.X - self.x_mean) * factor[:, None]
+        scaled = self.X - self.x_mean
+        scaled *= factor[:, None]
+        return scaled
 
     @cached_property
     def gram(self) -> np.ndarray:

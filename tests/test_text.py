@@ -286,3 +286,41 @@ def test_review_documents_and_pipeline():
         ["a wonderful, moving and beautifully acted film", "a dull, lifeless mess"]
     )
     assert probabilities[0, 1] > 0.5 > probabilities[1, 1]
+
+
+def linear_probability(texts):
+    positive = 0.5 + 0.05 * linear_score(texts)
+    return np.column_stack([1 - positive, positive])
+
+
+def test_sklearn_ridge_surrogate_gives_the_closed_form_weights():
+    from sklearn.linear_model import Ridge
+
+    explainer = TextExplainer(random_state=2)
+    ours = explainer.explain(REVIEW, linear_probability, num_samples=1000)
+    theirs = explainer.explain(
+        REVIEW, linear_probability, num_samples=1000, model_regressor=Ridge(alpha=1.0)
+    )
+    assert np.abs(ours.coef).max() > 0.01
+    assert np.allclose(ours.coef, theirs.coef, atol=1e-8)
+
+
+def test_agrees_with_lime_on_the_known_weights():
+    lime_text = pytest.importorskip("lime.lime_text")
+    lime = lime_text.LimeTextExplainer(random_state=0).explain_instance(
+        REVIEW, linear_probability, num_features=len(WEIGHTS)
+    )
+    ours = TextExplainer(random_state=0).explain(
+        REVIEW, linear_probability, num_features=len(WEIGHTS)
+    )
+    assert [w for w, _ in lime.as_list()] == [w for w, _ in ours.as_list()]
+    for (_, theirs), (_, mine) in zip(lime.as_list(), ours.as_list()):
+        assert mine == pytest.approx(theirs, rel=0.05)
+
+
+def test_other_distance_metrics_are_scaled_like_lime():
+    explanation = TextExplainer(random_state=0).explain(
+        REVIEW, linear_probability, num_samples=300, distance_metric="euclidean"
+    )
+    assert explanation.metadata["distance_metric"] == "euclidean"
+    assert explanation.as_list()[0][0] == "good"

@@ -18,6 +18,7 @@ OPTIONS = [
     {"bow": False, "char_level": True, "mask_string": "__"},
     {"bow": True, "split_expression": r"\s+"},
     {"bow": False, "split_expression": str.split},
+    {"bow": True, "split_expression": re.compile(r"[^a-z]+", re.IGNORECASE)},
 ]
 TEXTS = [DOCUMENT, "  leading separators, then words", "one", "a a a a a a a a a a a b c"]
 
@@ -65,6 +66,8 @@ def test_composition_of_long_documents_with_small_blocks(rng, monkeypatch):
 @pytest.mark.parametrize("options", OPTIONS)
 def test_pieces_features_and_documents_match_lime(options, rng):
     lime_text = pytest.importorskip("lime.lime_text")
+    if isinstance(options.get("split_expression"), re.Pattern):
+        pytest.skip("lime takes a regular expression as a str only")
     options = dict(options)
     if options.pop("char_level", False):
         reference = lime_text.IndexedCharacters(DOCUMENT, **options)
@@ -268,6 +271,8 @@ def test_bad_options():
         TextExplainer(mode="ranking")
     with pytest.raises(InputError, match="split_expression"):
         TextExplainer(split_expression="(").explain("a b", keyword_classifier)
+    with pytest.raises(InputError, match="split_expression"):
+        TextExplainer(split_expression=5).explain("a b", keyword_classifier)
     with pytest.raises(InputError, match="num_samples"):
         TextExplainer().explain("a b", keyword_classifier, num_samples=1)
 

@@ -24,7 +24,7 @@ from .errors import InputError
 
 __all__ = ["IndexedText", "index_text"]
 
-SplitExpression = str | Callable[[str], Sequence[str]]
+SplitExpression = str | re.Pattern[str] | Callable[[str], Sequence[str]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,9 +210,17 @@ def _split(text: str, split_expression: SplitExpression) -> tuple[list[str], Cal
         tokens = list(split_expression(text))
         vocabulary = set(tokens)
         return _segment(text, tokens), vocabulary.__contains__
+    pattern, flags = split_expression, 0
+    if isinstance(split_expression, re.Pattern):
+        pattern, flags = split_expression.pattern, split_expression.flags
+    if not isinstance(pattern, str):
+        raise InputError(
+            "split_expression must be a regular expression (str or compiled) or a callable "
+            f"returning tokens; got {type(split_expression).__name__}"
+        )
     try:
-        splitter = re.compile(rf"({split_expression})|$")
-    except (re.error, TypeError) as error:
+        splitter = re.compile(rf"({pattern})|$", flags)
+    except re.error as error:
         raise InputError(
             f"split_expression must be a regular expression or a callable; "
             f"got {split_expression!r} ({error})"

@@ -10,6 +10,7 @@ lime's argument names are kept so that switching is a change of import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -104,7 +105,7 @@ class TextExplainer:
         Print the intercept, the local prediction and the model's prediction (as lime).
     class_names : sequence of str, optional
     feature_selection : {"auto", "none", "forward_selection", "highest_weights", "lasso_path"}
-    split_expression : str or callable
+    split_expression : str, compiled regular expression or callable
         Regular expression of separators, or a function returning the tokens in order.
     bow : bool
         Bag of words: a feature is a distinct word and removing it removes every
@@ -262,10 +263,14 @@ class TextExplainer:
             "bow": self.bow,
             "char_level": self.char_level,
             "mask_string": self.mask_string,
-            "split_expression": self.split_expression
-            if isinstance(self.split_expression, str)
-            else "callable",
+            "split_expression": _describe_split(self.split_expression),
         }
+
+
+def _describe_split(split_expression: SplitExpression) -> str:
+    if isinstance(split_expression, re.Pattern):
+        return split_expression.pattern
+    return split_expression if isinstance(split_expression, str) else "callable"
 
 
 def _distances(samples: np.ndarray, metric: str | Callable[..., Any]) -> np.ndarray:

@@ -41,3 +41,5 @@ def test_bernoulli_and_lookup():
         get_sampler("sobol")
     with pytest.raises(InputError):
         BernoulliSampler(1.5)
+    with pytest.raises(InputError, match="block"):
+        UniformCountSampler(block=0)

@@ -56,6 +56,10 @@ class UniformCountSampler:
 
     block: int = 256
 
+    def __post_init__(self) -> None:
+        if isinstance(self.block, bool) or not isinstance(self.block, int) or self.block < 1:
+            raise InputError(f"block must be a positive integer; got {self.block!r}")
+
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
         off_count = rng.integers(1, d + 1, size=n)
         Z = np.empty((n, d))

@@ -10,6 +10,7 @@ from .discretize import (
 from .explanation import Explanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .text import TextExplainer, TextExplanation
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,7 @@ __all__ = [
     "SklearnSurrogate",
     "Surrogate",
     "TabularExplainer",
+    "TextExplainer",
+    "TextExplanation",
     "__version__",
 ]

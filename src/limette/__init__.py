@@ -11,6 +11,7 @@ from .discretize import (
 from .explanation import Explanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .text import TextExplainer, TextExplanation
 from .uncertainty import BayesianRidge, Bootstrap
 
 __version__ = "0.1.0"
@@ -31,5 +32,7 @@ __all__ = [
     "SklearnSurrogate",
     "Surrogate",
     "TabularExplainer",
+    "TextExplainer",
+    "TextExplanation",
     "__version__",
 ]

@@ -30,7 +30,7 @@ from ._validation import check_positive_int
 from .errors import InputError
 from .surrogates import ridge_std
 
-__all__ = ["AutoSamples", "adaptive_samples", "as_auto", "sample_and_evaluate"]
+__all__ = ["AutoSamples", "adaptive_samples", "as_auto", "binary_draw", "sample_and_evaluate"]
 
 
 @dataclass(frozen=True)
@@ -177,3 +177,20 @@ def sample_and_evaluate(
         return choose_labels(output, labels, top_labels, classification)[0]
 
     return adaptive_samples(draw, model, weigh, labels_of, rule, num_features)
+
+
+def binary_draw(
+    sampler: Any, d: int, rng: np.random.Generator
+) -> Callable[[int, bool], tuple[np.ndarray, np.ndarray]]:
+    """``draw(n, first)`` for a binary sampler (``sample(n, d, rng)``, row 0 the instance).
+
+    The first call is exactly ``sampler.sample(n, d, rng)``; later calls draw ``n + 1``
+    rows from the same generator and drop the instance row. Returns the samples twice
+    (they are their own model inputs, composed later by the explainer).
+    """
+
+    def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+        samples = sampler.sample(n, d, rng) if first else sampler.sample(n + 1, d, rng)[1:]
+        return samples, samples
+
+    return draw

@@ -13,16 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from html import escape
 from typing import Any, ClassVar
 
 import numpy as np
 
+from ._adaptive import AutoSamples, binary_draw, sample_and_evaluate
 from ._engine import evaluate, explanation_fields
 from ._highlight import highlight_html
 from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
 from ._tokens import IndexedText, SplitExpression, index_text
-from ._validation import check_positive_int, lookup
+from ._validation import lookup
 from .explanation import Explanation
 from .kernels import get_distance, get_kernel
 from .report import register_section
@@ -181,7 +183,7 @@ class TextExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
@@ -202,8 +204,9 @@ class TextExplainer:
             Explain the ``top_labels`` labels with the highest probability.
         num_features : int
             Most words in each explanation.
-        num_samples : int
-            Perturbed documents (the first is the document itself).
+        num_samples : int, "auto" or AutoSamples
+            Perturbed documents (the first is the document itself); ``"auto"`` draws
+            batches until the top words are stable (see :class:`~limette.AutoSamples`).
         distance_metric : str or callable
             Distance of the binary rows to the instance, multiplied by 100 as in lime;
             ``"cosine"`` is computed in closed form.
@@ -222,23 +225,35 @@ class TextExplainer:
         TextExplanation
         """
         indexed = self.index(text)
-        n = check_positive_int(num_samples, "num_samples", minimum=2)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
-        samples = self.sampler_.sample(n, indexed.num_features, instance_generator(seed))
         if batch_size is None:
             batch_size = max(1, _BATCH_BYTES // max(1, len(text.encode("utf-8"))))
-        outputs = evaluate(
+        model = partial(
+            evaluate,
             classifier_fn,
-            samples,
-            indexed.compose,
+            compose=indexed.compose,
             classification=self.classification_,
             batch_size=batch_size,
             progress=progress,
             name="classifier_fn",
         )
+
+        def weigh(samples: np.ndarray) -> np.ndarray:
+            return np.asarray(self.kernel_fn(100.0 * _distances(samples, distance_metric)))
+
+        samples, outputs, extra = sample_and_evaluate(
+            num_samples,
+            binary_draw(self.sampler_, indexed.num_features, instance_generator(seed)),
+            model,
+            weigh,
+            labels=labels,
+            top_labels=top_labels,
+            classification=self.classification_,
+            num_features=num_features,
+        )
         fields = explanation_fields(
             samples,
-            self.kernel_fn(100.0 * _distances(samples, distance_metric)),
+            weigh(samples),
             outputs,
             classification=self.classification_,
             labels=labels,
@@ -253,7 +268,7 @@ class TextExplainer:
             class_names=None if self.class_names is None else tuple(self.class_names),
             text=text,
             positions=indexed.positions(),
-            metadata=self._metadata(seed, distance_metric),
+            metadata={**self._metadata(seed, distance_metric), **extra},
             **fields,
         )
         if self.verbose:

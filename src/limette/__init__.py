@@ -8,6 +8,8 @@ from .discretize import (
     QuartileDiscretizer,
 )
 from .explanation import Explanation
+from .image import ImageExplainer
+from .image_explanation import ImageExplanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
 
@@ -18,6 +20,8 @@ __all__ = [
     "Discretizer",
     "EntropyDiscretizer",
     "Explanation",
+    "ImageExplainer",
+    "ImageExplanation",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",

@@ -48,6 +48,10 @@ def _prediction(explanation: Explanation) -> str:
 
 def render_fragment(explanation: Explanation, title: str = "") -> str:
     """One explanation as an HTML ``<section>`` (for notebooks and reports)."""
+    if explanation.kind == "image":
+        from .plot_image import render_image_fragment
+
+        return render_image_fragment(explanation, title)  # type: ignore[arg-type]
     parts = [
         f'<section class="explanation"><h2>{escape(title)}</h2>'
         if title

@@ -9,7 +9,7 @@ from scipy.ndimage import gaussian_filter
 from limette import Explanation, ImageExplainer, ImageExplanation
 from limette._image_input import BLUR_FRACTION
 from limette._random import instance_generator, resolve_seed
-from limette.errors import InputError, ModelCallError
+from limette.errors import InputError, ModelCallError, UnknownOptionError
 from limette.sampling import BernoulliSampler
 from limette.segmentation import grid
 
@@ -267,6 +267,12 @@ def test_bad_arguments(image):
         explainer.explain(image, classify, segmentation_fn="grid", num_samples=1)
     with pytest.raises(InputError, match="label 7 is out of range"):
         explainer.explain(image, classify, segmentation_fn="grid", labels=(7,), top_labels=None)
+    with pytest.raises(UnknownOptionError, match="'lasso_path'"):
+        ImageExplainer(feature_selection="lasso")
+    calls = []
+    with pytest.raises(InputError, match="distance_metric"):
+        explainer.explain(image, calls.append, segmentation_fn="grid", distance_metric="nope")
+    assert calls == []  # rejected before the classifier is asked anything
     with pytest.raises(ModelCallError, match="classifier_fn raised"):
         explainer.explain(image, lambda x: 1 / 0, segmentation_fn="grid")
     explanation = explain_grid(image, classify)
@@ -319,3 +325,16 @@ def test_efficientnet_on_chelsea_points_at_the_cat():
     original, without_positive, without_negative = classify(np.stack([image, *hidden]))[:, top]
     assert without_positive < 0.8 * original
     assert without_negative > original
+
+
+def test_report_shows_image_explanations_with_escaped_names(image):
+    from limette.report import render_report
+
+    explainer = ImageExplainer(random_state=0, class_names=["<cat>", "dog & co", "x"])
+    explanation = explainer.explain(
+        image, additive_classifier(WEIGHTS), segmentation_fn=grid(image, 3, 4), num_samples=50
+    )
+    page = render_report([explanation], "report", ["<caption>"])
+    assert page.count("data:image/png;base64,") == len(explanation.labels) == 3
+    assert "&lt;cat&gt;" in page and "dog &amp; co" in page and "&lt;caption&gt;" in page
+    assert "<cat>" not in page

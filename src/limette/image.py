@@ -18,12 +18,13 @@ import numpy as np
 from ._engine import evaluate, explanation_fields
 from ._image_input import baseline, check_image, segment
 from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
-from ._validation import check_positive_int
+from ._validation import check_positive_int, lookup
 from .compose import is_torch, mask_compose
 from .image_explanation import ImageExplanation
 from .kernels import get_distance, get_kernel
 from .sampling import BernoulliSampler
 from .segmentation import Segmenter, get_segmenter
+from .selection import FEATURE_SELECTIONS
 from .surrogates import as_surrogate
 
 __all__ = ["ACCELERATOR_BATCH_SIZE", "CPU_BATCH_SIZE", "ImageExplainer", "default_batch_size"]
@@ -122,7 +123,9 @@ class ImageExplainer:
     ) -> None:
         self.kernel_width = float(kernel_width)
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
-        self.feature_selection = feature_selection
+        self.feature_selection = lookup(
+            {name: name for name in FEATURE_SELECTIONS}, feature_selection, "feature_selection"
+        )
         self.segmenter = get_segmenter(segmenter)
         self.random_state = random_state
         self.class_names = None if class_names is None else tuple(str(c) for c in class_names)
@@ -194,6 +197,8 @@ class ImageExplainer:
         n = check_positive_int(num_samples, "num_samples", minimum=2)
         segments, d, segmenter_name = segment(array, segmentation_fn, self.segmenter)
         base = baseline(array, segments, d, hide_color)
+        distance = get_distance(distance_metric)
+        surrogate = as_surrogate(model_regressor)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         samples = BernoulliSampler(0.5).sample(n, d, instance_generator(seed))
         outputs = evaluate(
@@ -207,14 +212,14 @@ class ImageExplainer:
         )
         fields = explanation_fields(
             samples,
-            self.kernel_fn(get_distance(distance_metric)(samples)),
+            self.kernel_fn(distance(samples)),
             outputs,
             classification=True,
             labels=labels,
             top_labels=top_labels,
             num_features=num_features,
             feature_selection=self.feature_selection,
-            surrogate=as_surrogate(model_regressor),
+            surrogate=surrogate,
         )
         areas = np.bincount(segments.ravel(), minlength=d)
         return ImageExplanation(

@@ -8,6 +8,8 @@ from .discretize import (
     QuartileDiscretizer,
 )
 from .explanation import Explanation
+from .image import ImageExplainer
+from .image_explanation import ImageExplanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
 from .text import TextExplainer, TextExplanation
@@ -19,6 +21,8 @@ __all__ = [
     "Discretizer",
     "EntropyDiscretizer",
     "Explanation",
+    "ImageExplainer",
+    "ImageExplanation",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",

@@ -8,6 +8,7 @@ from .discretize import (
     QuartileDiscretizer,
 )
 from .explanation import Explanation
+from .explanation_set import ExplanationSet, write_explanations
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
 
@@ -18,6 +19,7 @@ __all__ = [
     "Discretizer",
     "EntropyDiscretizer",
     "Explanation",
+    "ExplanationSet",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",
@@ -27,4 +29,5 @@ __all__ = [
     "Surrogate",
     "TabularExplainer",
     "__version__",
+    "write_explanations",
 ]

@@ -39,11 +39,8 @@ _CACHE: dict[str, Any] = {}
 def single_thread() -> Iterator[None]:
     """Limit BLAS and OpenMP pools to one thread inside the block."""
     global _CONTROLLER
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl is a core dependency
-        yield
-        return
+    from threadpoolctl import ThreadpoolController
+
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
     with _CONTROLLER.limit(limits=1):
@@ -114,7 +111,7 @@ class _Submitter:
         self.client = _dask_client(executor)
         self.executor = executor
         if self.client is not None:
-            self.payload = self.client.scatter((plan, predict_fn), broadcast=True, hash=False)
+            [self.payload] = self.client.scatter([(plan, predict_fn)], broadcast=True, hash=False)
         elif isinstance(executor, ThreadPoolExecutor):
             self.payload = (plan, predict_fn)
         elif isinstance(executor, Executor):
@@ -159,7 +156,7 @@ def _to_set(
     return ExplanationSet(
         [v for _, v in explained],
         [i for i, _ in explained],
-        errors,  # type: ignore[arg-type]
+        errors,
         names,
     )
 

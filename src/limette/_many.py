@@ -9,15 +9,14 @@ An explainer plugs in with a :class:`Plan`, two small hooks and a composer:
 - ``finish(neighbourhood, outputs) -> Explanation``: everything after the model call.
 
 :func:`run_chunk` prepares instances one after another, queues their rows, and calls
-the model on ``batch_size`` rows at a time, so one call may span several instances and
-memory is bounded by one batch plus the instances whose rows are still in the queue.
+the model on up to ``batch_size`` rows at a time, so one call may span several instances
+and memory is bounded by one batch.
 Every instance gets a fresh generator from the same seed and its outputs in a fresh
 array, so its explanation is the same bit for bit whatever else shares its chunk.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -56,8 +55,15 @@ class Neighbourhood:
 class Plan(Protocol):
     """One call's recipe: what an explainer gives the engine to explain many instances."""
 
-    classification: bool
-    seed: np.random.SeedSequence
+    @property
+    def classification(self) -> bool:
+        """Whether the model returns class probabilities."""
+        ...
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        """The seed every instance's generator is built from."""
+        ...
 
     def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
         """Sample the neighbourhood of one instance (may raise for a bad instance)."""
@@ -79,8 +85,6 @@ class _Waiting:
     index: int
     hood: Neighbourhood
     parts: list[np.ndarray] = field(default_factory=list)
-    sent: int = 0
-    received: int = 0
     error: BaseException | None = None
 
 
@@ -100,19 +104,21 @@ def _call(
     return as_model_output(raw, rows, "predict_fn", plan.classification)
 
 
-def _span(piece: tuple[_Waiting, slice]) -> str:
-    waiting, rows = piece
-    return f"samples {rows.start}..{rows.stop - 1} of {waiting.hood.n}"
-
-
 class _Chunk:
-    """The queue of one chunk: instances in, outcomes out, in input order."""
+    """The queue of one chunk: instances in, outcomes out.
+
+    A model call holds whole instances, as many as fit in ``batch_size`` rows; an
+    instance larger than that is split into calls of its own. An instance's rows thus
+    always sit at the same offsets of the same-sized calls, however many instances
+    share its chunk, so even a model whose last bits depend on the batch it is in
+    gives the same outputs inside ``explain_many`` as alone.
+    """
 
     def __init__(
         self, plan: Plan, predict_fn: Callable[[Any], Any], batch_size: int | None
     ) -> None:
         self.plan, self.predict_fn, self.batch_size = plan, predict_fn, batch_size
-        self.queue: deque[_Waiting] = deque()
+        self.queue: list[_Waiting] = []
         self.queued = 0
         self.outcomes: list[Outcome] = []
 
@@ -122,68 +128,62 @@ class _Chunk:
         except Exception as error:
             self.outcomes.append((index, error))
             return
+        size = self.batch_size or hood.n
+        if self.queue and self.queued + hood.n > size:
+            self._run()
         self.queue.append(_Waiting(index, hood))
         self.queued += hood.n
-        size = self.batch_size or hood.n
-        while self.queued >= size:
-            self._batch(size)
+        if self.queued >= size:
+            self._run()
 
     def flush(self) -> list[Outcome]:
-        while self.queued:
-            self._batch(min(self.queued, self.batch_size or self.queued))
+        if self.queue:
+            self._run()
         return sorted(self.outcomes, key=lambda outcome: outcome[0])
 
-    def _batch(self, size: int) -> None:
-        pieces: list[tuple[_Waiting, slice]] = []
-        taken = 0
-        for waiting in self.queue:
-            take = min(size - taken, waiting.hood.n - waiting.sent)
-            if take <= 0:
-                break
-            pieces.append((waiting, slice(waiting.sent, waiting.sent + take)))
-            waiting.sent += take
-            taken += take
-        self.queued -= size
-        live = [piece for piece in pieces if piece[0].error is None]
-        if len(live) == 1:
-            self._one(live[0])
-        elif live:
+    def _run(self) -> None:
+        queue, self.queue, self.queued = self.queue, [], 0
+        if len(queue) == 1:
+            self._alone(queue[0])
+        else:
             try:
                 outputs = _call(
                     self.plan,
                     self.predict_fn,
-                    [w.hood.inputs[rows] for w, rows in live],
-                    sum(rows.stop - rows.start for _, rows in live),
-                    f"a batch of {len(live)} instances",
+                    [waiting.hood.inputs for waiting in queue],
+                    sum(waiting.hood.n for waiting in queue),
+                    f"a batch of {len(queue)} instances",
                 )
             except Exception:
-                for piece in live:  # retried instance by instance: only real failures are lost
-                    self._one(piece)
+                for waiting in queue:  # retried instance by instance: only real failures are lost
+                    self._alone(waiting)
             else:
-                start = 0
-                for waiting, rows in live:
-                    stop = start + rows.stop - rows.start
+                starts = np.cumsum([0] + [waiting.hood.n for waiting in queue])
+                for waiting, start, stop in zip(queue, starts[:-1], starts[1:]):
                     waiting.parts.append(outputs[start:stop])
-                    start = stop
-        for waiting, rows in pieces:
-            waiting.received += rows.stop - rows.start
-        while self.queue and self.queue[0].received == self.queue[0].hood.n:
-            self._finish(self.queue.popleft())
+        for waiting in queue:
+            self._finish(waiting)
 
-    def _one(self, piece: tuple[_Waiting, slice]) -> None:
-        waiting, rows = piece
-        try:
-            waiting.parts.append(
-                _call(
-                    self.plan,
-                    self.predict_fn,
-                    [waiting.hood.inputs[rows]],
-                    rows.stop - rows.start,
-                    _span(piece),
+    def _alone(self, waiting: _Waiting) -> None:
+        """Call the model on one instance's rows, ``batch_size`` at a time."""
+        n = waiting.hood.n
+        waiting.parts.clear()
+        size = min(self.batch_size or n, n)
+        for start in range(0, n, size):
+            rows = slice(start, min(start + size, n))
+            try:
+                waiting.parts.append(
+                    _call(
+                        self.plan,
+                        self.predict_fn,
+                        [waiting.hood.inputs[rows]],
+                        rows.stop - rows.start,
+                        f"samples {rows.start}..{rows.stop - 1} of {n}",
+                    )
                 )
-            )
-        except Exception as error:
-            waiting.error = error
+            except Exception as error:
+                waiting.error = error
+                return
 
     def _finish(self, waiting: _Waiting) -> None:
         if waiting.error is not None:

@@ -101,7 +101,7 @@ class TabularPlan:
         )
 
 
-def instance_rows(explainer: TabularExplainer, instances: Any, ndim: int) -> Sequence[Any]:
+def instance_rows(explainer: TabularExplainer, instances: Any, ndim: int) -> Any:
     """The instances as a sequence of rows for ``prepare``, checked per row later.
 
     A DataFrame is encoded at once; when that fails, row by row, so that only the rows
@@ -131,4 +131,3 @@ def _encode_one(explainer: TabularExplainer, frame: Any) -> Any:
         return explainer.encoder_.encode(frame, "instances")[0]  # type: ignore[union-attr]
     except InputError as error:
         return Invalid(error)
-

@@ -59,9 +59,7 @@ class ExplanationSet(Sequence[Explanation]):
     ) -> None:
         self._explanations = list(explanations)
         self.indices = (
-            list(range(len(self._explanations)))
-            if indices is None
-            else [int(i) for i in indices]
+            list(range(len(self._explanations))) if indices is None else [int(i) for i in indices]
         )
         if len(self.indices) != len(self._explanations):
             raise InputError(
@@ -236,7 +234,9 @@ def _pandas(what: str) -> Any:
     try:
         import pandas as pd
     except ImportError:
-        raise MissingDependencyError(f"{what} needs pandas: pip install 'limette[pandas]'") from None
+        raise MissingDependencyError(
+            f"{what} needs pandas: pip install 'limette[pandas]'"
+        ) from None
     return pd
 
 
@@ -245,9 +245,10 @@ def write_explanations(
 ) -> list[tuple[int, BaseException]]:
     """Write explanations chunk by chunk as they come; return the errors of every chunk.
 
-    ``path`` ending in ``.csv`` gets :meth:`ExplanationSet.as_frame` rows (pandas);
-    ``.jsonl`` gets one explanation's JSON per line, with its ``instance`` index. Only one
-    chunk is held in memory at a time, so runs larger than memory can be written.
+    ``path`` ending in ``.csv`` or ``.parquet`` gets :meth:`ExplanationSet.as_frame` rows
+    (pandas; Parquet needs pyarrow); ``.jsonl`` gets one explanation's JSON per line with
+    its ``instance`` index. One chunk is held in memory at a time, so runs larger than
+    memory can be written.
 
     Examples
     --------
@@ -264,18 +265,54 @@ def write_explanations(
     6
     """
     path = Path(path)
+    writers = {".csv": _write_csv, ".jsonl": _write_jsonl, ".parquet": _write_parquet}
     suffix = path.suffix.lower()
-    if suffix not in {".csv", ".jsonl"}:
-        raise InputError(f"path must end in .csv or .jsonl; got {path.name!r}")
+    if suffix not in writers:
+        raise InputError(f"path must end in .csv, .jsonl or .parquet; got {path.name!r}")
     errors: list[tuple[int, BaseException]] = []
-    first = True
-    with path.open("w", encoding="utf-8", newline="") as handle:
+
+    def tracked() -> Iterator[ExplanationSet]:
         for chunk in chunks:
-            errors += chunk.errors
-            if suffix == ".csv":
-                chunk.as_frame().to_csv(handle, header=first, index=False)
-            else:
-                for index, explanation in zip(chunk.indices, chunk):
-                    handle.write(json.dumps({"instance": index, **explanation.to_dict()}) + "\n")
-            first = False
+            errors.extend(chunk.errors)
+            yield chunk
+
+    writers[suffix](tracked(), path)
     return errors
+
+
+def _write_csv(chunks: Iterator[ExplanationSet], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for number, chunk in enumerate(chunks):
+            chunk.as_frame().to_csv(handle, header=number == 0, index=False)
+
+
+def _write_jsonl(chunks: Iterator[ExplanationSet], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            for index, explanation in zip(chunk.indices, chunk):
+                handle.write(json.dumps({"instance": index, **explanation.to_dict()}) + "\n")
+
+
+def _write_parquet(chunks: Iterator[ExplanationSet], path: Path) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("Parquet needs pyarrow: pip install pyarrow") from None
+    writer = None
+    frame = None
+    try:
+        for chunk in chunks:
+            frame = chunk.as_frame()
+            if not len(frame):
+                continue
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema))
+        if writer is None:
+            empty = frame if frame is not None else ExplanationSet().as_frame()
+            pq.write_table(pa.Table.from_pandas(empty, preserve_index=False), path)
+    finally:
+        if writer is not None:
+            writer.close()

@@ -238,7 +238,9 @@ class TabularExplainer:
         )  # fmt: skip
         model = predict_fn if not progress else _CountingModel(predict_fn, num_samples)
         try:
-            [chunk] = stream(plan, model, [data_row], batch_size=batch_size, chunk_size=1, errors="collect")
+            [chunk] = stream(
+                plan, model, [data_row], batch_size=batch_size, chunk_size=1, errors="collect"
+            )
         finally:
             if progress:
                 model.close()  # type: ignore[attr-defined]

@@ -123,6 +123,7 @@ class TabularExplainer:
         self.discretizer = self._fit_discretizer(
             data, discretize_continuous, discretizer, training_labels, training_data_stats
         )
+        _check_stats(training_data_stats)
         self.sampler_ = TableSampler.learn(
             data, self.categorical_features, self.discretizer, training_data_stats
         )
@@ -413,6 +414,21 @@ model_regressor, sampling_method, random_state
             ):
                 names[feature] = names_of_bins[b]
         return names, values
+
+
+_STAT_KEYS = ("feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")
+
+
+def _check_stats(stats: dict[str, Any] | None) -> None:
+    if stats is None:
+        return
+    if not isinstance(stats, Mapping):
+        raise InputError(f"training_data_stats must be a dict; got {type(stats).__name__}")
+    unknown = sorted(set(stats) - set(_STAT_KEYS))
+    if unknown:
+        raise InputError(
+            f"training_data_stats has unknown keys {unknown}; expected some of {list(_STAT_KEYS)}"
+        )
 
 
 class RecurrentTabularExplainer(TabularExplainer):

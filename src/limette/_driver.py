@@ -161,7 +161,9 @@ def _to_set(
     )
 
 
-def _progress_bar(total: int, enabled: bool) -> Any:
+def _progress_bar(
+    total: int, enabled: bool, description: str = "explaining", unit: str = "instance"
+) -> Any:
     if not enabled:
         return None
     try:
@@ -170,7 +172,7 @@ def _progress_bar(total: int, enabled: bool) -> Any:
         raise MissingDependencyError(
             "progress=True needs tqdm: pip install 'limette[progress]'"
         ) from None
-    return tqdm(total=total, desc="explaining", unit="instance")
+    return tqdm(total=total, desc=description, unit=unit)
 
 
 def stream(
@@ -246,7 +248,9 @@ def _distributed(
         indices, future = window.popleft()
         try:
             outcomes = future.result()
-        except Exception as error:  # the whole chunk was lost (a worker died, ...)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # the whole chunk was lost (a worker died, ...)
             outcomes = [(index, error) for index in indices]
         if bar is not None:
             bar.update(len(indices))
@@ -265,3 +269,19 @@ def _distributed(
         for _, future in window:
             future.cancel()
         submitter.close()
+
+
+class CountingModel:
+    """A model wrapped to drive a progress bar of evaluated samples (``explain``'s)."""
+
+    def __init__(self, predict_fn: Callable[[Any], Any], total: int) -> None:
+        self.predict_fn = predict_fn
+        self.bar = _progress_bar(total, True, "model calls", "sample")
+
+    def __call__(self, inputs: Any) -> Any:
+        result = self.predict_fn(inputs)
+        self.bar.update(len(inputs))
+        return result
+
+    def close(self) -> None:
+        self.bar.close()

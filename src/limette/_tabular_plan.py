@@ -17,11 +17,13 @@ import numpy as np
 from ._engine import explanation_fields
 from ._frames import is_frame
 from ._many import Neighbourhood
-from ._random import seed_entropy
+from ._random import RandomState, resolve_seed, seed_entropy
+from ._tabular_sampling import CONTINUOUS_SAMPLERS
+from ._validation import check_positive_int, lookup
 from .errors import InputError
 from .explanation import Explanation
 from .kernels import get_distance
-from .surrogates import Surrogate
+from .surrogates import Surrogate, as_surrogate
 
 if TYPE_CHECKING:
     from .tabular import TabularExplainer
@@ -131,3 +133,29 @@ def _encode_one(explainer: TabularExplainer, frame: Any) -> Any:
         return explainer.encoder_.encode(frame, "instances")[0]  # type: ignore[union-attr]
     except InputError as error:
         return Invalid(error)
+
+
+def make_plan(
+    explainer: TabularExplainer,
+    num_samples: int,
+    labels: Sequence[int] | None,
+    top_labels: int | None,
+    num_features: int,
+    distance_metric: str | Callable[..., Any],
+    model_regressor: Any,
+    sampling_method: str,
+    random_state: RandomState,
+) -> TabularPlan:
+    """Check one call's options and bind them to ``explainer``."""
+    lookup(CONTINUOUS_SAMPLERS, sampling_method, "sampling_method")
+    return TabularPlan(
+        explainer=explainer,
+        seed=resolve_seed(explainer.random_state if random_state is None else random_state),
+        num_samples=check_positive_int(num_samples, "num_samples", minimum=2),
+        labels=labels,
+        top_labels=top_labels,
+        num_features=check_positive_int(num_features, "num_features"),
+        distance_metric=distance_metric,
+        surrogate=as_surrogate(model_regressor),
+        sampling_method=sampling_method,
+    )

@@ -13,18 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from ._driver import stream
+from ._driver import CountingModel, stream
 from ._frames import FrameEncoder, is_frame
-from ._random import RandomState, resolve_seed
-from ._tabular_plan import TabularPlan, instance_rows
-from ._tabular_sampling import CONTINUOUS_SAMPLERS, TableSampler
-from ._validation import as_float_array, as_row, check_names, check_positive_int, lookup
+from ._random import RandomState
+from ._tabular_plan import instance_rows, make_plan
+from ._tabular_sampling import TableSampler
+from ._validation import as_float_array, as_row, check_names, lookup
 from .discretize import DISCRETIZERS, Discretizer
 from .errors import InputError
 from .explanation import Explanation
 from .explanation_set import ExplanationSet
 from .kernels import get_kernel
-from .surrogates import as_surrogate
 
 __all__ = ["RecurrentTabularExplainer", "TabularExplainer"]
 
@@ -233,11 +232,12 @@ class TabularExplainer:
         -------
         Explanation
         """
-        plan = self._plan(
+        plan = make_plan(
+            self,
             num_samples, labels, top_labels, num_features, distance_metric,
             model_regressor, sampling_method, random_state,
         )  # fmt: skip
-        model = predict_fn if not progress else _CountingModel(predict_fn, num_samples)
+        model = predict_fn if not progress else CountingModel(predict_fn, num_samples)
         try:
             [chunk] = stream(
                 plan, model, [data_row], batch_size=batch_size, chunk_size=1, errors="collect"
@@ -342,7 +342,8 @@ model_regressor, sampling_method, random_state
         be written as they go (see :func:`limette.write_explanations`).
         """
         rows = instance_rows(self, instances, self._instance_ndim)
-        plan = self._plan(
+        plan = make_plan(
+            self,
             num_samples, labels, top_labels, num_features, distance_metric,
             model_regressor, sampling_method, random_state,
         )  # fmt: skip
@@ -356,30 +357,6 @@ model_regressor, sampling_method, random_state
             errors=errors,
             progress=progress,
             feature_names=self.feature_names,
-        )
-
-    def _plan(
-        self,
-        num_samples: int,
-        labels: Sequence[int] | None,
-        top_labels: int | None,
-        num_features: int,
-        distance_metric: str | Callable[..., Any],
-        model_regressor: Any,
-        sampling_method: str,
-        random_state: RandomState,
-    ) -> TabularPlan:
-        lookup(CONTINUOUS_SAMPLERS, sampling_method, "sampling_method")
-        return TabularPlan(
-            explainer=self,
-            seed=resolve_seed(self.random_state if random_state is None else random_state),
-            num_samples=check_positive_int(num_samples, "num_samples", minimum=2),
-            labels=labels,
-            top_labels=top_labels,
-            num_features=check_positive_int(num_features, "num_features"),
-            distance_metric=distance_metric,
-            surrogate=as_surrogate(model_regressor),
-            sampling_method=sampling_method,
         )
 
     explain_instance = explain
@@ -465,21 +442,3 @@ class RecurrentTabularExplainer(TabularExplainer):
 
     def _model_input(self, rows: np.ndarray) -> Any:
         return rows.reshape(len(rows), self.n_input_features, self.n_timesteps).transpose(0, 2, 1)
-
-
-class _CountingModel:
-    """A model wrapped to drive a progress bar of evaluated samples."""
-
-    def __init__(self, predict_fn: Callable[[Any], Any], total: int) -> None:
-        from ._engine import _progress
-
-        self.predict_fn = predict_fn
-        self.bar = _progress(total, True, "model calls")
-
-    def __call__(self, inputs: Any) -> Any:
-        result = self.predict_fn(inputs)
-        self.bar.update(len(inputs))
-        return result
-
-    def close(self) -> None:
-        self.bar.close()

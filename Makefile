@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/limette demo --out demo-report.html
 
-test: lint typecheck unit
+test: browser lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -28,8 +28,21 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+# Headless Chromium for tests/test_browser.py (Debian's package; Playwright drives it and
+# downloads no browser of its own). CI runs as root and installs it; elsewhere the browser
+# tests skip when it is missing.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "browser: $$(chromium --version 2>/dev/null | head -n 1)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "browser: chromium is missing; install it (apt-get install chromium) or the browser tests skip"; \
+		if [ -n "$$CI" ]; then exit 1; fi; \
+	fi
+
 bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python benchmarks/tabular.py --quick
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-report.html
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-report.html test-artifacts

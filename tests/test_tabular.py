@@ -266,3 +266,26 @@ def test_model_regressor_and_progress(linear_data):
     np.testing.assert_allclose(
         explanation.coef[0], TRUE * linear_data.std(axis=0), rtol=1e-6, atol=1e-9
     )
+
+
+def test_discretized_samples_follow_bin_frequencies_and_truncated_normals(cancer):
+    from scipy.stats import kstest, truncnorm
+
+    explainer = TabularExplainer(cancer.data[:450], random_state=0)
+    sampler, discretizer = explainer.sampler_, explainer.discretizer
+    row = cancer.data[460]
+    samples, inputs = sampler.sample(row, 40000, np.random.default_rng(0), "gaussian", False)
+    bins = discretizer.discretize(inputs[1:])
+    training_bins = discretizer.discretize(cancer.data[:450])
+    feature = 3
+    observed = np.bincount(bins[:, feature].astype(int), minlength=4) / len(bins)
+    expected = np.bincount(training_bins[:, feature].astype(int), minlength=4) / 450
+    np.testing.assert_allclose(observed, expected, atol=0.01)
+    instance_bin = discretizer.discretize(row)[feature]
+    np.testing.assert_array_equal(samples[1:, feature], bins[:, feature] == instance_bin)
+    for b in range(4):
+        values = inputs[1:][bins[:, feature] == b, feature]
+        mean, std = discretizer.means_[feature, b], discretizer.stds_[feature, b]
+        low, high = discretizer.mins_[feature, b], discretizer.maxs_[feature, b]
+        law = truncnorm((low - mean) / std, (high - mean) / std, loc=mean, scale=std)
+        assert kstest(values, law.cdf).pvalue > 1e-3

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .explanation import Explanation
 
-Section = Callable[[int], list[tuple[str, Explanation]]]
+#: ``section(seed, *, num_samples=..., num_features=...) -> [(caption, explanation)]``; the
+#: keyword options are optional (a section that does not take them keeps its defaults).
+Section = Callable[..., list[tuple[str, Explanation]]]
 
 
-def tabular_section(seed: int) -> list[tuple[str, Explanation]]:
+def tabular_section(
+    seed: int, *, num_samples: int = 5000, num_features: int = 8
+) -> list[tuple[str, Explanation]]:
     """A RandomForest on breast-cancer and a RandomForestRegressor on diabetes."""
     from sklearn.datasets import load_breast_cancer, load_diabetes
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
@@ -33,7 +39,12 @@ def tabular_section(seed: int) -> list[tuple[str, Explanation]]:
     results = [
         (
             f"breast cancer, RandomForest, test row {i}",
-            explainer.explain(X_test[i], forest.predict_proba, num_features=8),
+            explainer.explain(
+                X_test[i],
+                forest.predict_proba,
+                num_features=num_features,
+                num_samples=num_samples,
+            ),
         )
         for i in range(3)
     ]
@@ -47,7 +58,9 @@ def tabular_section(seed: int) -> list[tuple[str, Explanation]]:
         feature_names=list(diabetes.feature_names),
         random_state=seed,
     )
-    explanation = explainer.explain(diabetes.data[420], regressor.predict, num_features=8)
+    explanation = explainer.explain(
+        diabetes.data[420], regressor.predict, num_features=num_features, num_samples=num_samples
+    )
     results.append(("diabetes progression, RandomForestRegressor, row 420", explanation))
     return results
 
@@ -55,17 +68,35 @@ def tabular_section(seed: int) -> list[tuple[str, Explanation]]:
 SECTIONS: list[Section] = [tabular_section]
 
 
-def run_demo(out: str | Path = "demo-report.html", seed: int = 0) -> Path:
-    """Explain the demo models and write a self-contained HTML report to ``out``."""
-    from .report import render_report
-
+def explain_demo(
+    seed: int = 0, num_samples: int | None = None, num_features: int | None = None
+) -> tuple[list[str], list[Explanation]]:
+    """Run every section; returns the captions and the explanations."""
+    given = {"num_samples": num_samples, "num_features": num_features}
     captions, explanations = [], []
     for section in SECTIONS:
-        for caption, explanation in section(seed):
+        accepted = inspect.signature(section).parameters
+        options: dict[str, Any] = {
+            k: v for k, v in given.items() if v is not None and k in accepted
+        }
+        for caption, explanation in section(seed, **options):
             captions.append(caption)
             explanations.append(explanation)
             top = ", ".join(f"{name} ({weight:+.3f})" for name, weight in explanation.as_list()[:3])
             print(f"{caption}: R²={explanation.score[0]:.2f}; top: {top}", file=sys.stderr)
+    return captions, explanations
+
+
+def run_demo(
+    out: str | Path = "demo-report.html",
+    seed: int = 0,
+    num_samples: int | None = None,
+    num_features: int | None = None,
+) -> Path:
+    """Explain the demo models and write a self-contained HTML report to ``out``."""
+    from .report import render_report
+
+    captions, explanations = explain_demo(seed, num_samples, num_features)
     path = Path(out)
     path.write_text(render_report(explanations, "limette demo", captions), encoding="utf-8")
     return path

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from ._validation import lookup
-from .discretize import Discretizer
+from .discretize import Discretizer, inverse_cdf_values
 from .errors import InputError, LimetteWarning
 
 
@@ -37,14 +37,25 @@ BLOCK = 1024
 
 @dataclass(frozen=True, eq=False)
 class TableSampler:
-    """What the sampler learned from the training data."""
+    """What the sampler learned from the training data.
+
+    Every frequency-sampled column (categorical columns; with a discretizer, all columns
+    as bin indices) has one column per possible value ("slot") in ``slots``: the constants of
+    :func:`~limette.discretize.inverse_cdf_values` that turns the uniform which chose the
+    slot into the model input. A bin's row draws from its truncated normal, reusing the
+    uniform's position inside the slot's frequency interval (uniform and independent of
+    the slot), so one uniform per value does both jobs; a category's row returns the
+    category itself.
+    """
 
     means: np.ndarray
     scales: np.ndarray
     spreads: np.ndarray
     columns: np.ndarray
-    values: np.ndarray
     cumulative: np.ndarray
+    offsets: np.ndarray
+    slots: np.ndarray
+    slot_values: np.ndarray
     categorical: np.ndarray
     discretizer: Discretizer | None
 
@@ -58,46 +69,48 @@ class TableSampler:
     ) -> TableSampler:
         """Learn the statistics lime's sampler needs from ``data``."""
         means, spreads = data.mean(axis=0), data.std(axis=0)
-        constant = np.flatnonzero(spreads <= 1e-12 * np.maximum(1.0, np.abs(means)))
-        if constant.size:
-            import warnings
-
-            warnings.warn(
-                f"training_data has constant features {constant.tolist()}; they are held at "
-                "their value when sampling and get zero weight",
-                LimetteWarning,
-                stacklevel=4,
-            )
-            spreads[constant] = 0.0
+        _warn_constant(np.flatnonzero(spreads <= 1e-12 * np.maximum(1.0, np.abs(means))))
+        spreads[spreads <= 1e-12 * np.maximum(1.0, np.abs(means))] = 0.0
         scales = np.where(spreads > 0, spreads, 1.0)
         coded = data if discretizer is None else discretizer.discretize(data)
-        columns = (
-            np.arange(data.shape[1])
-            if discretizer is not None
-            else np.asarray(categorical, dtype=int)
-        )
+        if discretizer is None:
+            columns = np.asarray(categorical, dtype=np.intp)
+        else:
+            columns = np.arange(data.shape[1])
         means[columns], scales[columns] = 0.0, 1.0
-        values, cumulative = _frequency_tables(coded, columns, stats)
+        tables = [_frequencies(coded[:, c], _stat(stats, c)) for c in columns]
+        cumulative, offsets = _cumulative(tables)
+        slots = np.concatenate(
+            [np.zeros((0, 6))]
+            + [_slot_rows(c, v, f, discretizer) for c, (v, f) in zip(columns, tables)]
+        ).T.copy()
+        slot_values = np.concatenate([v for v, _ in tables]) if tables else np.zeros(0)
         return cls(
             means,
             scales,
             spreads,
             columns,
-            values,
             cumulative,
-            np.asarray(categorical, dtype=int),
+            offsets,
+            slots,
+            slot_values,
+            np.asarray(categorical, dtype=np.intp),
             discretizer,
         )
 
     def check_categories(self, row: np.ndarray, names: list[str]) -> None:
         """Raise when a categorical value of ``row`` never occurs in the training data."""
         for column in self.categorical:
-            position = int(np.flatnonzero(self.columns == column)[0])
-            if not np.any(self.values[position] == row[column]):
+            if not np.any(self._column_values(column) == row[column]):
                 raise InputError(
                     f"data_row has the value {row[column]:g} for categorical feature "
                     f"{names[column]!r}, which never occurs in the training data"
                 )
+
+    def _column_values(self, column: int) -> np.ndarray:
+        j = int(np.flatnonzero(self.columns == column)[0])
+        stop = self.offsets[j + 1] if j + 1 < len(self.offsets) else len(self.slot_values)
+        return np.asarray(self.slot_values[self.offsets[j] : stop])
 
     def sample(
         self, row: np.ndarray, n: int, rng: np.random.Generator, method: str, around_instance: bool
@@ -112,59 +125,103 @@ class TableSampler:
             draws = lookup(CONTINUOUS_SAMPLERS, method, "sampling_method")(n, d, rng)
             inputs = draws * self.spreads + (row if around_instance else self.means)
             interpretable = (inputs - self.means) / self.scales
-            first = row
         else:
             inputs, interpretable = np.empty((n, d)), np.empty((n, d))
-            first = self.discretizer.discretize(row)
+        first = self._slot_of(row)
         for start in range(0, n, BLOCK):
             block = slice(start, min(start + BLOCK, n))
-            drawn = self._draw_columns(block.stop - start, rng)
-            interpretable[block, self.columns] = drawn == first[self.columns]
-            inputs[block, self.columns] = drawn
-            if self.discretizer is not None:
-                binned = self.discretizer.features_
-                bins = drawn[:, binned].astype(np.intp)
-                inputs[block, binned] = self.discretizer.undiscretize(bins, rng)
+            uniforms = rng.random((block.stop - start, len(self.columns)))
+            index = self._slot_index(uniforms)
+            values = inverse_cdf_values(self.slots, index, uniforms)
+            if self.discretizer is None:
+                interpretable[block, self.columns] = index == first
+                inputs[block, self.columns] = values
+            else:
+                np.equal(index, first, out=interpretable[block])
+                inputs[block] = values
         inputs[0] = row
         interpretable[0] = (row - self.means) / self.scales
         interpretable[0, self.columns] = 1.0
         return interpretable, inputs
 
-    def _draw_columns(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Values of the frequency-sampled columns for ``n`` rows (inverse CDF by counting)."""
-        uniforms = rng.random((n, len(self.columns)))
-        index = np.zeros(uniforms.shape, dtype=np.intp)
+    def _slot_index(self, uniforms: np.ndarray) -> np.ndarray:
+        """Global slot of each uniform: the inverse CDF of the frequencies, by counting."""
+        index = np.broadcast_to(self.offsets, uniforms.shape).copy()
         for step in range(self.cumulative.shape[1] - 1):
             index += uniforms >= self.cumulative[:, step]
-        index += np.arange(len(self.columns)) * self.values.shape[1]
-        return np.asarray(self.values.take(index))
+        return index
+
+    def _slot_of(self, row: np.ndarray) -> np.ndarray:
+        """The slot of the instance's own value in every frequency-sampled column."""
+        coded = row if self.discretizer is None else self.discretizer.discretize(row)
+        slots = np.empty(len(self.columns), dtype=np.intp)
+        for j, column in enumerate(self.columns):
+            matches = np.flatnonzero(self._column_values(column) == coded[column])
+            slots[j] = self.offsets[j] + (matches[0] if matches.size else -1 - self.offsets[j])
+        return slots
 
 
-def _frequency_tables(
-    coded: np.ndarray, columns: np.ndarray, stats: dict[str, Any] | None
+def _warn_constant(constant: np.ndarray) -> None:
+    if constant.size:
+        import warnings
+
+        warnings.warn(
+            f"training_data has constant features {constant.tolist()}; they are held at "
+            "their value when sampling and get zero weight",
+            LimetteWarning,
+            stacklevel=5,
+        )
+
+
+def _frequencies(
+    column: np.ndarray, given: tuple[Any, Any] | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Padded tables of each column's sorted values and cumulative frequencies."""
-    tables = []
-    for column in columns:
-        given_values = _stat(stats, "feature_values", column)
-        if given_values is not None:
-            values = np.asarray(given_values, dtype=float)
-            counts = np.asarray(_stat(stats, "feature_frequencies", column), dtype=float)
-        else:
-            values, counts = np.unique(coded[:, column], return_counts=True)
-        tables.append((values, np.cumsum(counts) / counts.sum()))
+    """Sorted values of a column and their relative frequencies."""
+    if given is not None:
+        values, counts = np.asarray(given[0], dtype=float), np.asarray(given[1], dtype=float)
+    else:
+        values, counts = np.unique(column, return_counts=True)
+    return values, counts / counts.sum()
+
+
+def _cumulative(tables: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Padded cumulative frequencies (the last real one exactly 1) and slot offsets."""
     width = max((len(v) for v, _ in tables), default=1)
-    values = np.zeros((len(tables), width))
     cumulative = np.ones((len(tables), width))
-    for j, (v, c) in enumerate(tables):
-        values[j, : len(v)], values[j, len(v) :] = v, v[-1]
-        cumulative[j, : len(c)] = c
-    cumulative[:, -1] = np.inf
-    return values, cumulative
+    for j, (_, frequencies) in enumerate(tables):
+        cumulative[j, : len(frequencies)] = np.cumsum(frequencies)
+        cumulative[j, len(frequencies) - 1 :] = 1.0
+    sizes = [len(v) for v, _ in tables]
+    return cumulative, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
 
 
-def _stat(stats: dict[str, Any] | None, key: str, column: int) -> Any:
-    if not stats or key not in stats:
+def _slot_rows(
+    column: int, values: np.ndarray, frequencies: np.ndarray, discretizer: Discretizer | None
+) -> np.ndarray:
+    """Inverse-CDF rows for one column's slots, in terms of the uniform that chose them."""
+    rows = np.zeros((len(values), 6))
+    rows[:, 0] = 0.5
+    rows[:, 3] = rows[:, 4] = rows[:, 5] = values
+    if discretizer is None:
+        return rows
+    position = np.flatnonzero(discretizer.features_ == column)
+    if len(position):
+        i = int(position[0])
+        bins = values.astype(np.intp)
+        rows[:] = discretizer.inverse_cdf_[:, discretizer.offsets_[i] + bins].T
+        before = np.concatenate([[0.0], np.cumsum(frequencies)[:-1]])
+        safe = np.where(frequencies > 0, frequencies, 1.0)
+        step = np.where(frequencies > 0, rows[:, 1] / safe, 0.0)
+        rows[:, 0] = np.where(frequencies > 0, rows[:, 0] - before * step, 0.5)
+        rows[:, 1] = step
+    return rows
+
+
+def _stat(stats: dict[str, Any] | None, column: int) -> tuple[Any, Any] | None:
+    if not stats or "feature_values" not in stats:
         return None
-    table = stats[key]
-    return table.get(int(column), table.get(str(column)))
+    values, frequencies = stats["feature_values"], stats.get("feature_frequencies", {})
+    key = int(column) if int(column) in values else str(column)
+    if key not in values:
+        return None
+    return values[key], frequencies[key]

@@ -72,16 +72,18 @@ class Discretizer:
         return self
 
     def _tabulate(self) -> None:
-        """Per-bin constants of the truncated-normal inverse CDF, flattened for gathers.
+        """Per-bin constants of the truncated-normal inverse CDF, one row per bin.
 
-        A value in flat bin ``k`` is ``clip(mean + scale * ndtri(start + u * step), low,
-        high)``: the normal CDF at the bounds is computed once per bin here, and bins
-        above the mean are mirrored so that the CDF differences never cancel.
+        The six rows of ``inverse_cdf_`` (columns: bins, those of feature ``i`` from
+        ``offsets_[i]``) are ``start, step, scale, mean, low, high``: a draw is
+        ``clip(mean + scale * ndtri(start + u * step), low, high)``. The normal CDF at the
+        bounds is computed once per bin here, and bins above their mean are mirrored so
+        that CDF differences never cancel.
         """
         counts = self.bin_counts_
-        self._offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        self.offsets_ = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
         columns = np.repeat(np.arange(len(counts)), counts)
-        slots = np.arange(counts.sum()) - np.repeat(self._offsets, counts)
+        slots = np.arange(counts.sum()) - np.repeat(self.offsets_, counts)
         mean, std = self.means_[columns, slots], self.stds_[columns, slots]
         low, high = self.mins_[columns, slots], self.maxs_[columns, slots]
         a, b = (low - mean) / std, (high - mean) / std
@@ -89,11 +91,16 @@ class Discretizer:
         p_low = ndtr(np.where(sign < 0, -b, a))
         p_high = ndtr(np.where(sign < 0, -a, b))
         degenerate = low >= high
-        self._start = np.where(degenerate, 0.5, np.where(sign < 0, p_high, p_low))
-        self._step = np.where(degenerate, 0.0, sign * (p_high - p_low))
-        self._mean, self._scale = mean, np.where(degenerate, 0.0, sign * std)
-        self._mean = np.where(degenerate, low, mean)
-        self._low, self._high = low, np.maximum(low, high)
+        self.inverse_cdf_ = np.vstack(
+            [
+                np.where(degenerate, 0.5, np.where(sign < 0, p_high, p_low)),
+                np.where(degenerate, 0.0, sign * (p_high - p_low)),
+                np.where(degenerate, 0.0, sign * std),
+                np.where(degenerate, low, mean),
+                low,
+                np.maximum(low, high),
+            ]
+        )
 
     def _fit_bins(
         self, i: int, column: np.ndarray, bins: np.ndarray, thresholds: np.ndarray
@@ -143,14 +150,9 @@ class Discretizer:
         """Draw one value per bin index (``n × m``) from the bin's truncated normal.
 
         The same draws as :func:`truncated_normal` on the bin's standardised bounds, with
-        every per-bin constant gathered from tables computed at fit time.
+        every per-bin constant gathered in one step from ``inverse_cdf_``.
         """
-        flat = bins + self._offsets
-        u = rng.random(bins.shape)
-        values = ndtri(self._start.take(flat) + u * self._step.take(flat))
-        values *= self._scale.take(flat)
-        values += self._mean.take(flat)
-        return np.clip(values, self._low.take(flat), self._high.take(flat), out=values)
+        return inverse_cdf_values(self.inverse_cdf_, bins + self.offsets_, rng.random(bins.shape))
 
     @property
     def bin_counts_(self) -> np.ndarray:
@@ -162,6 +164,21 @@ def _bin_names(name: str, thresholds: np.ndarray) -> list[str]:
     names = [f"{name} <= {thresholds[0]:.2f}"]
     names += [f"{low:.2f} < {name} <= {high:.2f}" for low, high in pairwise(thresholds)]
     return [*names, f"{name} > {thresholds[-1]:.2f}"]
+
+
+def inverse_cdf_values(table: np.ndarray, index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """``clip(mean + scale * ndtri(start + u * step), low, high)`` with table columns ``index``.
+
+    ``table`` has shape ``(6, K)`` (see :meth:`Discretizer._tabulate`); ``index`` and
+    ``uniforms`` have the same shape. One gather brings all six constants, each contiguous.
+    """
+    start, step, scale, mean, low, high = table.take(index, axis=1)
+    step *= uniforms
+    step += start
+    values = ndtri(step, out=step)
+    values *= scale
+    values += mean
+    return np.clip(values, low, high, out=values)
 
 
 def truncated_normal(a: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:

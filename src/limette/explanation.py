@@ -223,15 +223,15 @@ class Explanation:
 
         return render_report([self])
 
-    def save_html(self, path: str) -> None:
-        """Write :meth:`to_html` to ``path``."""
+    def save_html(self, path: Any) -> None:
+        """Write :meth:`to_html` to ``path`` (a str or path-like)."""
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(self.to_html())
 
     def _repr_html_(self) -> str:
-        from .report import render_fragment
+        from .report import notebook_html
 
-        return render_fragment(self)
+        return notebook_html(self)
 
 
 _KINDS[Explanation.kind] = Explanation

@@ -160,3 +160,12 @@ def test_spark_helper(work):
 
 def serial_model():
     return lambda rows: np.column_stack([np.ones(len(rows)) * 0.3, np.ones(len(rows)) * 0.7])
+
+
+def test_shipped_work_is_unpickled_once_per_process():
+    from limette._driver import _dumps, _Shipped, _unship
+
+    shipped = _Shipped("token-1", _dumps(({"model": 1}, len)))
+    first, second = _unship(shipped), _unship(shipped)
+    assert first is second and first[0] == {"model": 1}
+    assert _unship(("plain", "tuple")) == ("plain", "tuple")

@@ -11,6 +11,7 @@ from .explanation import Explanation
 from .explanation_set import ExplanationSet, write_explanations
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .text import TextExplainer, TextExplanation
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,8 @@ __all__ = [
     "SklearnSurrogate",
     "Surrogate",
     "TabularExplainer",
+    "TextExplainer",
+    "TextExplanation",
     "__version__",
     "write_explanations",
 ]

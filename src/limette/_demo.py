@@ -65,7 +65,37 @@ def tabular_section(
     return results
 
 
-SECTIONS: list[Section] = [tabular_section]
+def text_section(seed: int) -> list[tuple[str, Explanation]]:
+    """VADER on a sentence and a review; the TF-IDF review classifier when its data is here.
+
+    Skipped (no explanations) when vaderSentiment is not installed.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("vaderSentiment") is None:
+        return []
+    from ._demo_models import review_documents, review_pipeline, vader_classifier
+    from .errors import MissingDependencyError
+    from .text import TextExplainer
+
+    vader = TextExplainer(class_names=["negative", "positive"], random_state=seed)
+    sentence = "The food was great but the service was horrible"
+    results: list[tuple[str, Explanation]] = [
+        ("VADER sentiment, a sentence", vader.explain(sentence, vader_classifier()))
+    ]
+    try:
+        short, long = review_documents()
+    except MissingDependencyError:
+        return results
+    reviews = TextExplainer(class_names=["rotten", "fresh"], random_state=seed)
+    pipeline = review_pipeline()
+    for caption, text in [("a review", short), ("300 words of reviews", long)]:
+        explanation = reviews.explain(text, pipeline.predict_proba)
+        results.append((f"Rotten Tomatoes TF-IDF + LogisticRegression, {caption}", explanation))
+    return results
+
+
+SECTIONS: list[Section] = [tabular_section, text_section]
 
 
 def explain_demo(

@@ -32,18 +32,37 @@ class WeightedDesign:
         return np.asarray(self.w @ self.Y / self.w.sum())
 
     @cached_property
-    def _weighted_xc(self) -> np.ndarray:
-        return (self.X - self.x_mean) * self.w[:, None]
+    def _root_w(self) -> np.ndarray | None:
+        """``sqrt(w)`` when no weight is negative (``None`` otherwise)."""
+        return np.sqrt(self.w) if self.w.min() >= 0 else None
+
+    @cached_property
+    def _scaled_xc(self) -> np.ndarray:
+        """``sqrt(W) Xc`` with non-negative weights, else ``W Xc``."""
+        factor = self.w if self._root_w is None else self._root_w
+        scaled = self.X - self.x_mean
+        scaled *= factor[:, None]
+        return scaled
 
     @cached_property
     def gram(self) -> np.ndarray:
-        """``Xcᵀ W Xc``, the weighted centred Gram matrix (``d × d``)."""
-        return np.asarray(self._weighted_xc.T @ (self.X - self.x_mean))
+        """``Xcᵀ W Xc``, the weighted centred Gram matrix (``d × d``).
+
+        With non-negative weights it is ``Sᵀ S`` for ``S = sqrt(W) Xc``: NumPy hands a
+        product of an array with its own transpose to BLAS ``syrk``, half the work of a
+        general product.
+        """
+        if self._root_w is None:
+            return np.asarray(self._scaled_xc.T @ (self.X - self.x_mean))
+        return np.asarray(self._scaled_xc.T @ self._scaled_xc)
 
     @cached_property
     def cross(self) -> np.ndarray:
         """``Xcᵀ W Yc``, the weighted centred cross products (``d × k``)."""
-        return np.asarray(self._weighted_xc.T @ (self.Y - self.y_mean))
+        centred_y = self.Y - self.y_mean
+        if self._root_w is not None:
+            centred_y = centred_y * self._root_w[:, None]
+        return np.asarray(self._scaled_xc.T @ centred_y)
 
     @cached_property
     def total_sum_of_squares(self) -> np.ndarray:

@@ -82,6 +82,8 @@ def as_model_output(output: Any, n_rows: int, name: str, classification: bool) -
 
 def check_labels(labels: Iterable[int], n_outputs: int) -> tuple[int, ...]:
     """Check that every label indexes a model output; return them as a tuple of ints."""
+    if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+        raise InputError(f"labels must be a sequence of integers such as (1,); got {labels!r}")
     checked = []
     for label in labels:
         if isinstance(label, bool) or not isinstance(label, (int, np.integer)):

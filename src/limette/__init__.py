@@ -8,6 +8,7 @@ from .discretize import (
     QuartileDiscretizer,
 )
 from .explanation import Explanation
+from .explanation_set import ExplanationSet, write_explanations
 from .image import ImageExplainer
 from .image_explanation import ImageExplanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
@@ -21,6 +22,7 @@ __all__ = [
     "Discretizer",
     "EntropyDiscretizer",
     "Explanation",
+    "ExplanationSet",
     "ImageExplainer",
     "ImageExplanation",
     "LinearFit",
@@ -34,4 +36,5 @@ __all__ = [
     "TextExplainer",
     "TextExplanation",
     "__version__",
+    "write_explanations",
 ]

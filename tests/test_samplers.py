@@ -32,7 +32,8 @@ def test_scheme_structure():
         np.testing.assert_array_equal(np.sort(np.floor(column * 50)), np.arange(50))
     stream = uniform_stream("sobol", 4, np.random.default_rng(5))
     joined = np.vstack([stream.draw(8), stream.draw(8)])
-    reference = qmc.Sobol(4, scramble=True, seed=np.random.default_rng(5)).random(16)
+    seed = np.random.default_rng(int(np.random.default_rng(5).integers(2**63)))
+    reference = qmc.Sobol(4, scramble=True, seed=seed).random(16)
     np.testing.assert_array_equal(joined, reference)
     with pytest.raises(UnknownOptionError, match="'sobol'"):
         uniform_stream("halton", 2, np.random.default_rng(0))
@@ -171,3 +172,11 @@ def test_engine_gives_unit_weights_to_kernel_weighted_samplers():
     glime = KernelWeightedSampler(_weight)
     np.testing.assert_array_equal(proximity_weights(Z, glime, _weight), [1.0, 1.0])
     np.testing.assert_array_equal(proximity_weights(Z, BernoulliSampler(), _weight), _weight(Z))
+
+
+def test_sobol_streams_do_not_share_state_through_the_seed():
+    """Two generators from one SeedSequence give the same Sobol points, in any order."""
+    seed = np.random.SeedSequence(5)
+    first = uniform_stream("sobol", 3, np.random.Generator(np.random.PCG64(seed))).draw(8)
+    second = uniform_stream("sobol", 3, np.random.Generator(np.random.PCG64(seed))).draw(8)
+    np.testing.assert_array_equal(first, second)

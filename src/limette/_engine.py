@@ -148,7 +148,7 @@ def fit_local_model(
     selected = select_features(design, num_features, feature_selection)
     fit = surrogate.fit(design, selected)
     predictions = fit.predict(samples)
-    return LocalModel(fit, selected, weighted_r2(design, predictions), predictions[0])
+    return LocalModel(fit, selected, weighted_r2(design, predictions), predictions[0].copy())
 
 
 def explanation_fields(
@@ -186,7 +186,7 @@ def explanation_fields(
         "intercept": local.fit.intercept,
         "score": local.score,
         "local_pred": local.local_pred,
-        "model_output": outputs[0],
+        "model_output": outputs[0].copy(),  # not a view that would keep every output alive
         "output_range": np.column_stack([outputs.min(axis=0), outputs.max(axis=0)]),
         "num_samples": len(samples),
         "mode": "classification" if classification else "regression",

@@ -124,8 +124,8 @@ def weight_color(weight: float, largest: float) -> str:
     return f"rgba({red},{green},{blue},{alpha:.3f})"
 
 
-def png_data_uri(image: np.ndarray) -> str:
-    """Encode an image as a ``data:image/png;base64,...`` URI (no Pillow needed).
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of an image (no dependency beyond zlib).
 
     Parameters
     ----------
@@ -134,8 +134,8 @@ def png_data_uri(image: np.ndarray) -> str:
 
     Examples
     --------
-    >>> png_data_uri(np.zeros((2, 2))).startswith("data:image/png;base64,")
-    True
+    >>> encode_png(np.zeros((2, 2)))[:4]
+    b'\x89PNG'
     """
     array = np.asarray(image)
     if array.dtype != np.uint8:
@@ -153,10 +153,20 @@ def png_data_uri(image: np.ndarray) -> str:
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
-    png = (
+    return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
         + chunk(b"IEND", b"")
     )
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """Encode an image as a ``data:image/png;base64,...`` URI (see :func:`encode_png`).
+
+    Examples
+    --------
+    >>> png_data_uri(np.zeros((2, 2))).startswith("data:image/png;base64,")
+    True
+    """
+    return "data:image/png;base64," + base64.b64encode(encode_png(image)).decode("ascii")

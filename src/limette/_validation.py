@@ -54,6 +54,8 @@ def as_row(value: Any, name: str, n_features: int) -> np.ndarray:
 
 def as_model_output(output: Any, n_rows: int, name: str, classification: bool) -> np.ndarray:
     """Check one batch of model output and return it as a float array of shape ``(n, k)``."""
+    if type(output).__module__.startswith("torch") and hasattr(output, "detach"):
+        output = output.detach().cpu().numpy()  # a torch tensor, on any device
     try:
         array = np.asarray(output, dtype=float)
     except (TypeError, ValueError) as error:

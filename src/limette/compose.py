@@ -51,6 +51,34 @@ def mask_compose(keep: Any, feature_mask: Any, inputs: Any, baseline: Any) -> An
         keep_t = torch.as_tensor(keep, device=device).to(torch.bool)
         mask_t = torch.as_tensor(feature_mask, device=device).to(torch.long)
         base_t = torch.as_tensor(baseline, device=device, dtype=inputs.dtype)
-        return torch.where(keep_t[:, mask_t], inputs, base_t)
-    selected = np.asarray(keep).astype(bool)[:, np.asarray(feature_mask)]
-    return np.where(selected, inputs, baseline)
+        return torch.where(keep_t[:, mask_t], inputs, base_t).contiguous()
+    return _numpy_compose(np.asarray(keep).astype(bool), np.asarray(feature_mask), inputs, baseline)
+
+
+def _numpy_compose(keep: np.ndarray, mask: np.ndarray, inputs: Any, baseline: Any) -> np.ndarray:
+    """NumPy composition, one element (or one group of trailing elements) per mask entry.
+
+    Trailing axes along which ``mask`` is constant (the colour channels of an ``(H, W, 1)``
+    segment map against an ``(H, W, 3)`` image) are fused into one opaque element, so each
+    output row is filled by one masked copy of whole pixels: no per-channel gather, and a
+    C-ordered result.
+    """
+    dtype = np.result_type(inputs, baseline)
+    shape = np.broadcast_shapes(mask.shape, np.shape(inputs), np.shape(baseline))
+    padded = (1,) * (len(shape) - mask.ndim) + mask.shape
+    split = len(shape)
+    while split > 0 and padded[split - 1] == 1:
+        split -= 1
+    outer, inner = shape[:split], shape[split:]
+    item = np.dtype((np.void, dtype.itemsize * int(np.prod(inner, dtype=np.intp))))
+
+    def as_items(values: Any) -> np.ndarray:
+        full = np.ascontiguousarray(np.broadcast_to(np.asarray(values, dtype=dtype), shape))
+        return full.reshape(*outer, -1).view(item).reshape(outer)
+
+    index = np.broadcast_to(mask.reshape(padded[:split]), outer).ravel()
+    selected = np.take(keep, index.astype(np.intp, copy=False), axis=1)
+    out = np.empty((len(keep), *outer), dtype=item)
+    out[...] = as_items(baseline)
+    np.copyto(out, as_items(inputs), where=selected.reshape(len(keep), *outer))
+    return out.view(dtype).reshape(len(keep), *shape)

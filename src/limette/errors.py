@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "InputError",
+    "InstanceError",
     "LimetteError",
     "LimetteWarning",
     "MissingDependencyError",
@@ -36,6 +37,17 @@ class ModelOutputError(LimetteError, ValueError):
 
 class ModelCallError(LimetteError, RuntimeError):
     """The user's model raised; the original exception is chained as ``__cause__``."""
+
+
+class InstanceError(LimetteError, RuntimeError):
+    """Explaining one of many instances failed; ``index`` says which, the cause is chained."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
+        return (type(self), (str(self), self.index))
 
 
 class MissingDependencyError(LimetteError, ImportError):

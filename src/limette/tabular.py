@@ -8,24 +8,27 @@ are kept so that switching is a change of import.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
-from ._adaptive import AutoSamples, sample_and_evaluate
-from ._engine import evaluate, explanation_fields
+from ._adaptive import AutoSamples, as_auto, sample_and_evaluate
+from ._driver import CountingModel, stream
+from ._engine import evaluate
 from ._frames import FrameEncoder, is_frame
-from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
+from ._many import Neighbourhood
+from ._random import RandomState, instance_generator
+from ._tabular_plan import instance_rows, make_plan
 from ._tabular_sampling import DEFAULT_SAMPLER, TableSampler
 from ._validation import as_float_array, as_row, check_names, lookup
 from .discretize import DISCRETIZERS, Discretizer
 from .errors import InputError
 from .explanation import Explanation
+from .explanation_set import ExplanationSet
 from .kernels import exponential_kernel, get_distance, get_kernel, lime_kernel
 from .sampling import SCHEMES, uniform_stream
-from .surrogates import as_surrogate
 
 __all__ = ["RecurrentTabularExplainer", "TabularExplainer"]
 
@@ -239,12 +242,12 @@ class TabularExplainer:
         batch_size : int, optional
             Rows per model call; all at once by default.
         progress : bool
-            Show a progress bar of model calls (needs tqdm).
+            Show a progress bar of samples evaluated by the model (needs tqdm).
         random_state : None, int or numpy.random.Generator, optional
             Overrides the explainer's ``random_state`` for this call.
-        sampler : {"stratified", "sobol", "antithetic", "random", "glime"}
+        sampler : {"sobol", "stratified", "antithetic", "random", "glime"}
             How the perturbations' random numbers are drawn. ``"random"`` is lime's plain
-            sampling; ``"stratified"`` (default), ``"sobol"`` and ``"antithetic"`` draw
+            sampling; ``"sobol"`` (default), ``"stratified"`` and ``"antithetic"`` draw
             every row from the same distribution with less variance between re-draws;
             ``"glime"`` samples from the kernel-weighted distribution and fits with unit
             weights (needs the default kernel and ``distance_metric="euclidean"``).
@@ -253,10 +256,160 @@ class TabularExplainer:
         -------
         Explanation
         """
+        plan = make_plan(
+            self,
+            num_samples, labels, top_labels, num_features, distance_metric,
+            model_regressor, sampling_method, random_state, sampler,
+        )  # fmt: skip
+        if isinstance(plan.num_samples, AutoSamples):
+            return self._explain_adaptive(plan, data_row, predict_fn, batch_size, progress)
+        model = predict_fn if not progress else CountingModel(predict_fn, plan.num_samples)
+        try:
+            [chunk] = stream(
+                plan, model, [data_row], batch_size=batch_size, chunk_size=1, errors="collect"
+            )
+        finally:
+            if progress:
+                model.close()  # type: ignore[attr-defined]
+        if chunk.errors:
+            raise chunk.errors[0][1]
+        return chunk[0]
+
+    def explain_many(
+        self,
+        instances: Any,
+        predict_fn: Callable[[Any], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = None,
+        num_features: int = 10,
+        num_samples: int = 5000,
+        distance_metric: str | Callable[..., Any] = "euclidean",
+        model_regressor: Any = None,
+        sampling_method: str = "gaussian",
+        batch_size: int | None = 20_000,
+        chunk_size: int | None = None,
+        executor: Any = None,
+        errors: str = "raise",
+        progress: bool = False,
+        random_state: RandomState = None,
+        sampler: str = DEFAULT_SAMPLER,
+    ) -> ExplanationSet:
+        """Explain many rows at once: large model calls across rows, bounded memory.
+
+        ``explain_many(X)[i]`` is the same explanation, bit for bit, as ``explain(X[i])``
+        with the same ``random_state``, whatever ``batch_size``, ``chunk_size`` and
+        ``executor``: every row gets a fresh generator from the same seed.
+
+        Parameters
+        ----------
+        instances : array-like of shape (n_rows, n_features) or DataFrame
+        predict_fn, labels, top_labels, num_features, num_samples, distance_metric, \
+model_regressor, sampling_method, random_state, sampler
+            As in :meth:`explain` (``num_samples`` must be an integer here).
+        batch_size : int, optional
+            Rows per model call; a call may hold the samples of several instances.
+        chunk_size : int, optional
+            Instances per unit of work (what a worker gets, and what is held in memory
+            per chunk); chosen from the number of workers by default.
+        executor : concurrent.futures.Executor or dask.distributed.Client, optional
+            Where chunks run: a thread or process pool, or a Dask cluster (pass the
+            ``Client`` or ``client.get_executor()``). The explainer and the model are
+            shipped once per worker; each chunk runs with one BLAS thread.
+        errors : {"raise", "collect"}
+            ``"raise"`` stops with :class:`~limette.errors.InstanceError` naming the first
+            failing row; ``"collect"`` returns the rows that succeeded and lists
+            ``(index, error)`` for the others in ``.errors``. A model call that fails for
+            rows of several instances is retried instance by instance.
+        progress : bool
+            Show a progress bar of rows explained, with rate and time left (needs tqdm).
+
+        Returns
+        -------
+        ExplanationSet
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limette import TabularExplainer
+        >>> X = np.random.default_rng(0).normal(size=(300, 3))
+        >>> predict = lambda rows: rows @ np.array([2.0, 0.0, -1.0])
+        >>> explainer = TabularExplainer(X, mode="regression", random_state=0)
+        >>> result = explainer.explain_many(X[:5], predict, num_samples=1000)
+        >>> result[2].as_list() == explainer.explain(X[2], predict, num_samples=1000).as_list()
+        True
+        """
+        chunks = self.iter_explanations(
+            instances, predict_fn, labels, top_labels, num_features, num_samples,
+            distance_metric, model_regressor, sampling_method, batch_size, chunk_size,
+            executor, errors, progress, random_state, sampler,
+        )  # fmt: skip
+        return ExplanationSet.concat(chunks, self.feature_names)
+
+    def iter_explanations(
+        self,
+        instances: Any,
+        predict_fn: Callable[[Any], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = None,
+        num_features: int = 10,
+        num_samples: int = 5000,
+        distance_metric: str | Callable[..., Any] = "euclidean",
+        model_regressor: Any = None,
+        sampling_method: str = "gaussian",
+        batch_size: int | None = 20_000,
+        chunk_size: int | None = None,
+        executor: Any = None,
+        errors: str = "raise",
+        progress: bool = False,
+        random_state: RandomState = None,
+        sampler: str = DEFAULT_SAMPLER,
+    ) -> Iterator[ExplanationSet]:
+        """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk.
+
+        Only a bounded number of chunks is held at a time, so runs larger than memory can
+        be written as they go (see :func:`limette.write_explanations`).
+        """
+        if as_auto(num_samples) is not None:
+            raise InputError(
+                "num_samples='auto' works with explain, one instance at a time; "
+                "explain_many needs an integer num_samples"
+            )
+        rows = instance_rows(self, instances, self._instance_ndim)
+        plan = make_plan(
+            self,
+            num_samples, labels, top_labels, num_features, distance_metric,
+            model_regressor, sampling_method, random_state, sampler,
+        )  # fmt: skip
+        return stream(
+            plan,
+            predict_fn,
+            rows,
+            batch_size=batch_size,
+            chunk_size=chunk_size,
+            executor=executor,
+            errors=errors,
+            progress=progress,
+            feature_names=self.feature_names,
+        )
+
+    explain_instance = explain
+
+    def _explain_adaptive(
+        self,
+        plan: Any,
+        data_row: Any,
+        predict_fn: Callable[[Any], Any],
+        batch_size: int | None,
+        progress: bool,
+    ) -> Explanation:
+        """``num_samples="auto"``: batches until the top features are stable (one row)."""
         row = self._encode_row(data_row)
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
         draw, weigh = self._neighbourhood(
-            row, instance_generator(seed), sampler, sampling_method, distance_metric
+            row,
+            instance_generator(plan.seed),
+            plan.sampler,
+            plan.sampling_method,
+            plan.distance_metric,
         )
         model = partial(
             evaluate,
@@ -267,50 +420,20 @@ class TabularExplainer:
             progress=progress,
         )
         samples, outputs, extra = sample_and_evaluate(
-            num_samples,
+            plan.num_samples,
             draw,
             model,
             weigh,
-            labels=labels,
-            top_labels=top_labels,
+            labels=plan.labels,
+            top_labels=plan.top_labels,
             classification=self.classification_,
-            num_features=num_features,
+            num_features=plan.num_features,
         )
-        fields = explanation_fields(
-            samples,
-            weigh(samples),
-            outputs,
-            classification=self.classification_,
-            labels=labels,
-            top_labels=top_labels,
-            num_features=num_features,
-            feature_selection=self.feature_selection,
-            surrogate=as_surrogate(model_regressor),
+        explanation: Explanation = plan.finish(
+            Neighbourhood(samples, weigh(samples), samples, row), outputs
         )
-        names, values = self._describe(row)
-        return Explanation(
-            feature_names=tuple(names),
-            feature_values=tuple(values),
-            class_names=None if self.class_names is None else tuple(self.class_names),
-            metadata={
-                "explainer": type(self).__name__,
-                "seed": seed_entropy(seed),
-                "kernel_width": self.kernel_width,
-                "feature_selection": self.feature_selection,
-                "distance_metric": distance_metric
-                if isinstance(distance_metric, str)
-                else "callable",
-                "discretizer": None
-                if self.discretizer is None
-                else type(self.discretizer).__name__,
-                "sampling_method": sampling_method,
-                "sampler": sampler,
-                **extra,
-            },
-            **fields,
-        )
-
-    explain_instance = explain
+        explanation.metadata.update(extra)
+        return explanation
 
     def _neighbourhood(
         self,
@@ -358,6 +481,8 @@ class TabularExplainer:
                 f"distance_metric={distance_metric!r}"
             )
         return self.kernel_width
+
+    _instance_ndim = 2
 
     def _encode_row(self, data_row: Any) -> np.ndarray:
         if self.encoder_ is not None:
@@ -424,6 +549,8 @@ class RecurrentTabularExplainer(TabularExplainer):
             for t in range(self.n_timesteps)
         ]
         super().__init__(data.transpose(0, 2, 1).reshape(n, -1), feature_names=flat_names, **kwargs)
+
+    _instance_ndim = 3
 
     def _encode_row(self, data_row: Any) -> np.ndarray:
         row = as_float_array(data_row, "data_row")

@@ -1,0 +1,224 @@
+"""Many instances at once: limette ``explain_many`` vs loops of lime and limette ``explain``.
+
+For a RandomForest and a LogisticRegression pipeline on breast-cancer test rows (drawn
+with replacement), 5000 samples each: rows per second of ``explain_many``, of a loop of
+limette ``explain``, of a loop of lime ``explain_instance`` (on a subset, extrapolated),
+and the floor (the model's own time on every perturbed row, timed inside the run). Then
+the peak memory of ``explain_many`` in a fresh process, and a Dask ``LocalCluster`` with 2
+workers against serial. Run: ``python benchmarks/many.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import _timing  # noqa: F401  (sets one BLAS thread before numpy loads)
+import numpy as np
+from _timing import TimedModel, machine
+from sklearn.datasets import load_breast_cancer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from limette import TabularExplainer
+
+SAMPLES = 5000
+
+
+def setup(rows: int):
+    cancer = load_breast_cancer()
+    Xtr, Xte, ytr, _ = train_test_split(cancer.data, cancer.target, random_state=0)
+    test = Xte[np.random.default_rng(0).integers(len(Xte), size=rows)]
+    forest = RandomForestClassifier(n_estimators=100, random_state=0).fit(Xtr, ytr)
+    logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(Xtr, ytr)
+    models = {"RandomForest": forest, "LogisticRegression pipeline": logistic}
+    return Xtr, test, models
+
+
+def rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else float("inf")
+
+
+def throughput(train, test, model, lime_rows: int, loop_rows: int, repeats: int):
+    """Rows/s of explain_many, its floor, a limette loop and a lime loop.
+
+    The floor and the share of the model come from one explain_many run over all rows
+    (timed inside the run). The three implementations are then compared on the same
+    ``loop_rows`` rows (lime on its first ``lime_rows``), alternating, medians of
+    ``repeats``, so that a change in the machine's load hits all of them alike.
+    """
+    from lime.lime_tabular import LimeTabularExplainer
+
+    ours = TabularExplainer(train, random_state=0)
+    theirs = LimeTabularExplainer(train, random_state=0)
+    timed = TimedModel(model.predict_proba)
+    start = time.perf_counter()
+    result = ours.explain_many(test, timed, num_samples=SAMPLES)
+    whole = time.perf_counter() - start
+    assert len(result) == len(test)
+    subset = test[:loop_rows]
+    runs = {"explain_many": [], "explain loop": [], "lime loop": []}
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ours.explain_many(subset, model.predict_proba, num_samples=SAMPLES)
+        runs["explain_many"].append(rate(loop_rows, time.perf_counter() - start))
+        start = time.perf_counter()
+        for row in subset:
+            ours.explain(row, model.predict_proba, num_samples=SAMPLES)
+        runs["explain loop"].append(rate(loop_rows, time.perf_counter() - start))
+        start = time.perf_counter()
+        for row in subset[:lime_rows]:
+            theirs.explain_instance(row, model.predict_proba, num_samples=SAMPLES)
+        runs["lime loop"].append(rate(lime_rows, time.perf_counter() - start))
+    medians = {key: float(np.median(values)) for key, values in runs.items()}
+    return {
+        "all rows": rate(len(test), whole),
+        "floor": rate(len(test), timed.seconds),
+        "model share": timed.seconds / whole,
+        **medians,
+    }
+
+
+def peak_memory_child(rows: int, samples: int, stream: bool) -> None:
+    """Run in a fresh process: explain ``rows`` rows, print peak RSS and seconds as JSON."""
+    train, test, models = setup(rows)
+    explainer = TabularExplainer(train, random_state=0)
+    predict = models["LogisticRegression pipeline"].predict_proba
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    if stream:
+        count = 0
+        for chunk in explainer.iter_explanations(test, predict, num_samples=samples):
+            count += len(chunk)
+    else:
+        count = len(explainer.explain_many(test, predict, num_samples=samples))
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"rows": count, "peak_mb": peak / 1024, "base_mb": before / 1024,
+                      "seconds": seconds}))  # fmt: skip
+
+
+def peak_memory(rows: int, samples: int, stream: bool) -> dict:
+    command = [sys.executable, __file__, "--memory-child", str(rows), str(samples)]
+    command += ["--stream"] if stream else []
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def dask_vs_serial(train, test, model, configured: bool) -> tuple[float, float, bool]:
+    """Rows/s serial and on a 2-worker LocalCluster; whether the answers are identical.
+
+    ``configured`` starts the workers with :data:`limette.distributed.WORKER_CONFIG`.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    from limette.distributed import WORKER_CONFIG
+
+    explainer = TabularExplainer(train, random_state=0)
+    start = time.perf_counter()
+    serial = explainer.explain_many(test, model.predict_proba, num_samples=SAMPLES)
+    serial_seconds = time.perf_counter() - start
+    with dask.config.set(WORKER_CONFIG if configured else {}), LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster, Client(cluster) as client:  # fmt: skip
+        explainer.explain_many(test[:4], model.predict_proba, num_samples=SAMPLES, executor=client)
+        start = time.perf_counter()
+        spread = explainer.explain_many(
+            test, model.predict_proba, num_samples=SAMPLES, executor=client
+        )
+        dask_seconds = time.perf_counter() - start
+    same = all(a.to_dict() == b.to_dict() for a, b in zip(serial, spread))
+    return rate(len(test), serial_seconds), rate(len(test), dask_seconds), same
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer rows")
+    parser.add_argument("--only", choices=["throughput", "memory", "dask"], default=None)
+    parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        peak_memory_child(*args.memory_child, args.stream)
+        return
+    rows = 100 if args.quick else 1000
+    lime_rows, loop_rows = (4, 20) if args.quick else (10, 60)
+    memory_cases = (
+        [(10_000, 200), (500, SAMPLES)] if args.quick else [(100_000, 200), (2000, SAMPLES)]
+    )
+    print(machine())
+    train, test, models = setup(rows)
+    if args.only in (None, "throughput"):
+        print_throughput(train, test, models, lime_rows, loop_rows, 3)
+    if args.only in (None, "memory"):
+        print_memory(memory_cases)
+    if args.only in (None, "dask"):
+        print_dask(train, test, models, 50 if args.quick else 200)
+
+
+def print_throughput(train, test, models, lime_rows, loop_rows, repeats):
+    rows = len(test)
+    print(
+        f"\n{SAMPLES} samples each. Floor: explain_many over {rows} rows, the model timed "
+        f"inside. Side by side: {loop_rows} rows (lime: {lime_rows}, extrapolated), "
+        f"alternating, medians of {repeats}\n"
+    )
+    print("| model | explain_many rows/s (all rows) | floor rows/s | % of floor | "
+          "explain_many rows/s | limette explain loop rows/s | lime loop rows/s | × lime | "
+          "× explain loop |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, model in models.items():
+        r = throughput(train, test, model, lime_rows, loop_rows, repeats)
+        print(
+            f"| {name} | {r['all rows']:.1f} | {r['floor']:.1f} | "
+            f"{100 * r['model share']:.0f} % | {r['explain_many']:.1f} | "
+            f"{r['explain loop']:.1f} | {r['lime loop']:.2f} | "
+            f"{r['explain_many'] / r['lime loop']:.1f}× | "
+            f"{r['explain_many'] / r['explain loop']:.2f}× |",
+            flush=True,
+        )
+
+
+def print_memory(memory_cases):
+    print("\nPeak memory in a fresh process, LogisticRegression pipeline\n")
+    print("| rows | samples each | mode | peak RSS MB | seconds |")
+    print("|---|---|---|---|---|")
+    for memory_rows, samples in memory_cases:
+        for stream in (False, True):
+            m = peak_memory(memory_rows, samples, stream)
+            mode = "iter_explanations (streamed)" if stream else "explain_many (all kept)"
+            print(
+                f"| {m['rows']} | {samples} | {mode} | {m['peak_mb']:.0f} | {m['seconds']:.0f} |",
+                flush=True,
+            )
+
+
+def print_dask(train, test, models, dask_rows):
+    print(f"\nDask LocalCluster (2 workers × 1 thread) vs serial, {dask_rows} rows\n")
+    print("| model | workers' malloc | serial rows/s | Dask rows/s | speed-up | identical |")
+    print("|---|---|---|---|---|---|")
+    # Dask's default first: the nanny writes WORKER_CONFIG's variables into this process.
+    for configured in (False, True):
+        setting = "WORKER_CONFIG" if configured else "Dask default"
+        for name, model in models.items():
+            serial, spread, same = dask_vs_serial(train, test[:dask_rows], model, configured)
+            print(
+                f"| {name} | {setting} | {serial:.1f} | {spread:.1f} | {spread / serial:.2f}× "
+                f"| {same} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()

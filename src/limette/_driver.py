@@ -1,0 +1,287 @@
+"""Run many explanations in chunks: serially or on any ``concurrent.futures`` executor.
+
+The unit of work is a chunk of instances (:func:`limette._many.run_chunk`). Chunks are
+submitted with ``submit`` and collected in order with ``result()`` only (Dask futures do
+not work with ``concurrent.futures.as_completed``), with a bounded number in flight, so
+memory stays bounded however many instances there are. The plan (explainer and options)
+and the model travel once per worker: scattered to every worker on Dask (``hash=False``,
+tasks submitted with ``pure=False`` so nothing is re-hashed), pickled once and unpickled
+once per process elsewhere, shared as they are by threads. Every chunk runs with one
+BLAS thread (``threadpoolctl``): many small solves in parallel processes are faster so,
+and the numbers do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from ._many import Outcome, Plan, run_chunk
+from ._validation import check_positive_int, lookup
+from .errors import InstanceError, LimetteError, MissingDependencyError
+from .explanation import Explanation
+from .explanation_set import ExplanationSet
+
+_ERRORS = {"raise": True, "collect": False}
+_CONTROLLER: Any = None
+_CACHE: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Limit BLAS and OpenMP pools to one thread inside the block."""
+    global _CONTROLLER
+    from threadpoolctl import ThreadpoolController
+
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1):
+        yield
+
+
+@dataclass(frozen=True)
+class _Shipped:
+    """A plan and model pickled once; each worker process unpickles them once."""
+
+    token: str
+    blob: bytes
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        import cloudpickle
+    except ImportError:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    return bytes(cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _unship(payload: Any) -> Any:
+    if not isinstance(payload, _Shipped):
+        return payload
+    if payload.token not in _CACHE:
+        while len(_CACHE) >= 2:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[payload.token] = pickle.loads(payload.blob)
+    return _CACHE[payload.token]
+
+
+def _portable(outcomes: list[Outcome]) -> list[Outcome]:
+    """Replace errors that would not survive the trip back from a worker."""
+    result: list[Outcome] = []
+    for index, value in outcomes:
+        if isinstance(value, BaseException):
+            try:
+                pickle.loads(pickle.dumps(value))
+            except Exception:
+                value = LimetteError(f"{type(value).__name__}: {value}")
+        result.append((index, value))
+    return result
+
+
+def _remote_chunk(
+    payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: int | None
+) -> list[Outcome]:
+    """One chunk on a worker, with one BLAS thread."""
+    plan, predict_fn = _unship(payload)
+    with single_thread():
+        return _portable(run_chunk(plan, predict_fn, instances, indices, batch_size))
+
+
+def _dask_client(executor: Any) -> Any:
+    """The Dask client behind ``executor`` (a ``Client`` or its executor), else ``None``."""
+    if type(executor).__name__ == "ClientExecutor":
+        return executor._client
+    if type(executor).__name__ == "Client" and hasattr(executor, "scatter"):
+        return executor
+    return None
+
+
+class _Submitter:
+    """Ships the work once and submits chunks to one kind of executor."""
+
+    def __init__(self, executor: Any, plan: Plan, predict_fn: Callable[[Any], Any]) -> None:
+        self.client = _dask_client(executor)
+        self.executor = executor
+        if self.client is not None:
+            [self.payload] = self.client.scatter([(plan, predict_fn)], broadcast=True, hash=False)
+        elif isinstance(executor, ThreadPoolExecutor):
+            self.payload = (plan, predict_fn)
+        elif isinstance(executor, Executor):
+            self.payload = _Shipped(uuid.uuid4().hex, _dumps((plan, predict_fn)))
+        else:
+            raise LimetteError(
+                "executor must be a concurrent.futures.Executor or a Dask Client; "
+                f"got {type(executor).__name__}"
+            )
+
+    def workers(self) -> int:
+        if self.client is not None:
+            return max(1, sum(self.client.nthreads().values()))
+        return int(getattr(self.executor, "_max_workers", None) or os.cpu_count() or 1)
+
+    def submit(self, instances: Sequence[Any], indices: list[int], batch_size: int | None) -> Any:
+        if self.client is not None:
+            return self.client.submit(
+                _remote_chunk, self.payload, instances, indices, batch_size, pure=False
+            )
+        return self.executor.submit(_remote_chunk, self.payload, instances, indices, batch_size)
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.payload.release()
+
+
+def _to_set(
+    outcomes: list[Outcome], indices: list[int], raise_errors: bool, names: Sequence[str] | None
+) -> ExplanationSet:
+    """Check that every index came back once, then build the chunk's set."""
+    if sorted(index for index, _ in outcomes) != sorted(indices):
+        missing = sorted(set(indices) - {index for index, _ in outcomes})
+        raise LimetteError(f"internal error: instances {missing} came back without a result")
+    explained = [(i, v) for i, v in outcomes if isinstance(v, Explanation)]
+    errors = [(i, v) for i, v in outcomes if not isinstance(v, Explanation)]
+    if raise_errors and errors:
+        index, error = errors[0]
+        raise InstanceError(
+            f"instance {index} failed: {type(error).__name__}: {error}", index
+        ) from error
+    return ExplanationSet(
+        [v for _, v in explained],
+        [i for i, _ in explained],
+        errors,
+        names,
+    )
+
+
+def _progress_bar(
+    total: int, enabled: bool, description: str = "explaining", unit: str = "instance"
+) -> Any:
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise MissingDependencyError(
+            "progress=True needs tqdm: pip install 'limette[progress]'"
+        ) from None
+    return tqdm(total=total, desc=description, unit=unit)
+
+
+def stream(
+    plan: Plan,
+    predict_fn: Callable[[Any], Any],
+    instances: Sequence[Any],
+    *,
+    batch_size: int | None,
+    chunk_size: int | None,
+    executor: Any = None,
+    errors: str = "raise",
+    progress: bool = False,
+    feature_names: Sequence[str] | None = None,
+) -> Iterator[ExplanationSet]:
+    """Explain ``instances`` chunk by chunk; yield one :class:`ExplanationSet` per chunk.
+
+    ``errors="raise"`` raises :class:`~limette.errors.InstanceError` naming the first
+    failing instance of a chunk; ``"collect"`` keeps ``(index, error)`` in the sets. A
+    chunk lost whole (a dead worker) counts as a failure of each of its instances.
+    """
+    raise_errors = lookup(_ERRORS, errors, "errors")
+    if batch_size is not None:
+        check_positive_int(batch_size, "batch_size")
+    n = len(instances)
+    bar = _progress_bar(n, progress)
+    try:
+        if executor is None:
+            size = 64 if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
+            for start in range(0, n, size):
+                indices = list(range(start, min(start + size, n)))
+                with single_thread():
+                    outcomes = run_chunk(
+                        plan,
+                        predict_fn,
+                        instances[start : indices[-1] + 1],
+                        indices,
+                        batch_size,
+                        None if bar is None else bar.update,
+                    )
+                yield _to_set(outcomes, indices, raise_errors, feature_names)
+        else:
+            yield from _distributed(
+                plan, predict_fn, instances, batch_size, chunk_size, executor, raise_errors,
+                bar, feature_names,
+            )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _distributed(
+    plan: Plan,
+    predict_fn: Callable[[Any], Any],
+    instances: Sequence[Any],
+    batch_size: int | None,
+    chunk_size: int | None,
+    executor: Any,
+    raise_errors: bool,
+    bar: Any,
+    feature_names: Sequence[str] | None,
+) -> Iterator[ExplanationSet]:
+    submitter = _Submitter(executor, plan, predict_fn)
+    workers = submitter.workers()
+    n = len(instances)
+    size = (
+        max(1, min(64, math.ceil(n / (4 * workers))))
+        if chunk_size is None
+        else check_positive_int(chunk_size, "chunk_size")
+    )
+    window: deque[tuple[list[int], Any]] = deque()
+
+    def collect() -> ExplanationSet:
+        indices, future = window.popleft()
+        try:
+            outcomes = future.result()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:  # the whole chunk was lost (a worker died, ...)
+            outcomes = [(index, error) for index in indices]
+        if bar is not None:
+            bar.update(len(indices))
+        return _to_set(outcomes, indices, raise_errors, feature_names)
+
+    try:
+        for start in range(0, n, size):
+            indices = list(range(start, min(start + size, n)))
+            chunk = instances[start : indices[-1] + 1]
+            window.append((indices, submitter.submit(chunk, indices, batch_size)))
+            if len(window) >= 2 * workers:
+                yield collect()
+        while window:
+            yield collect()
+    finally:
+        for _, future in window:
+            future.cancel()
+        submitter.close()
+
+
+class CountingModel:
+    """A model wrapped to drive a progress bar of evaluated samples (``explain``'s)."""
+
+    def __init__(self, predict_fn: Callable[[Any], Any], total: int) -> None:
+        self.predict_fn = predict_fn
+        self.bar = _progress_bar(total, True, "model calls", "sample")
+
+    def __call__(self, inputs: Any) -> Any:
+        result = self.predict_fn(inputs)
+        self.bar.update(len(inputs))
+        return result
+
+    def close(self) -> None:
+        self.bar.close()

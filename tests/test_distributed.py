@@ -1,0 +1,171 @@
+"""explain_many on process pools and a real Dask cluster; Dask DataFrame and Spark helpers."""
+
+import os
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+from limette import ExplanationSet, TabularExplainer
+from limette.distributed import explain_dask_dataframe, explain_spark
+from limette.errors import InstanceError
+
+SAMPLES = 200
+
+
+def same_sets(a, b):
+    return a.indices == b.indices and all(x.to_dict() == y.to_dict() for x, y in zip(a, b))
+
+
+@pytest.fixture(scope="module")
+def work(cancer, cancer_forest):
+    explainer = TabularExplainer(cancer.data[:400], random_state=5)
+    rows = cancer.data[np.arange(300) % len(cancer.data)]
+    serial = explainer.explain_many(rows, cancer_forest.predict_proba, num_samples=SAMPLES)
+    assert len(serial) == len(rows) and np.abs(serial[0].coef).max() > 0
+    return explainer, rows, serial
+
+
+def test_process_pool_gives_the_serial_answer(work, cancer_forest):
+    explainer, rows, serial = work
+    with ProcessPoolExecutor(2) as pool:
+        result = explainer.explain_many(
+            rows[:60], cancer_forest.predict_proba, num_samples=SAMPLES, executor=pool,
+            batch_size=1000, chunk_size=7,
+        )  # fmt: skip
+    assert same_sets(result, serial[:60])
+
+
+def test_broken_process_pool_accounts_for_every_instance(work):
+    explainer, rows, _ = work
+
+    def dies(batch):  # kills the worker process it runs in
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with ProcessPoolExecutor(2) as pool:
+        result = explainer.explain_many(
+            rows[:10], dies, num_samples=SAMPLES, executor=pool, errors="collect", chunk_size=3
+        )
+        assert len(result) == 0 and result.failed == list(range(10))
+    with ProcessPoolExecutor(2) as pool, pytest.raises(InstanceError, match="instance 0 failed"):
+        explainer.explain_many(rows[:10], dies, num_samples=SAMPLES, executor=pool)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            worker_dashboard_address=None,
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        pids = list(client.run(os.getpid).values())
+        yield client
+    time.sleep(0.5)
+    alive = []
+    for pid in pids:
+        try:
+            os.kill(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+    assert not alive, f"worker processes {alive} outlived the cluster"
+
+
+def test_dask_cluster_gives_the_serial_answer(work, cluster, cancer_forest):
+    explainer, rows, serial = work
+    result = explainer.explain_many(
+        rows, cancer_forest.predict_proba, num_samples=SAMPLES, executor=cluster
+    )
+    assert same_sets(result, serial)
+    through_executor = explainer.explain_many(
+        rows[:40], cancer_forest.predict_proba, num_samples=SAMPLES,
+        executor=cluster.get_executor(pure=False), chunk_size=6, batch_size=900,
+    )  # fmt: skip
+    assert same_sets(through_executor, serial[:40])
+
+
+def test_dask_dataframe_helper(work, cluster, cancer, cancer_forest):
+    pd = pytest.importorskip("pandas")
+    dd = pytest.importorskip("dask.dataframe")
+    names = [str(i) for i in range(cancer.data.shape[1])]
+    frame = pd.DataFrame(cancer.data[:400], columns=names)
+    explainer = TabularExplainer(frame, random_state=5)
+    test = pd.DataFrame(cancer.data[400:430], columns=names, index=np.arange(1000, 1030))
+
+    def predict(df):
+        return cancer_forest.predict_proba(df.to_numpy())
+
+    lazy = explain_dask_dataframe(
+        explainer, dd.from_pandas(test, npartitions=3), predict, num_samples=SAMPLES
+    )
+    result = lazy.compute().reset_index(drop=True)
+    expected = explainer.explain_many(test, predict, num_samples=SAMPLES).as_frame()
+    assert sorted(set(result["instance"])) == list(range(1000, 1030))
+    assert result["error"].isna().all()
+    np.testing.assert_array_equal(result["weight"].to_numpy(), expected["weight"].to_numpy())
+    assert (result["instance"].to_numpy() == expected["instance"].to_numpy() + 1000).all()
+
+
+def test_killed_dask_worker_loses_nothing(work, cluster, cancer_forest):
+    explainer, rows, serial = work
+
+    def slow(batch):
+        time.sleep(0.02)
+        return cancer_forest.predict_proba(batch)
+
+    pids = list(cluster.run(os.getpid).values())
+    chunks = explainer.iter_explanations(
+        rows, slow, num_samples=SAMPLES, executor=cluster, chunk_size=5, errors="collect"
+    )
+    parts = [next(chunks)]
+    os.kill(pids[0], signal.SIGKILL)  # mid-run: chunks are in flight on both workers
+    parts += list(chunks)
+    result = ExplanationSet.concat(parts)
+    assert result.n_instances == len(rows)
+    assert sorted(result.indices + result.failed) == list(range(len(rows)))
+    kept = [serial.explanation_for(i) for i in result.indices]
+    assert all(a.to_dict() == b.to_dict() for a, b in zip(result, kept))
+    assert len(result) > len(rows) // 2
+    assert pids[0] not in cluster.run(os.getpid).values()
+
+
+def test_spark_helper(work):
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    explainer, rows, _ = work
+    spark = SparkSession.builder.master("local[1]").getOrCreate()
+    try:
+        import pandas as pd
+
+        frame = pd.DataFrame(rows[:5], columns=[f"f{i}" for i in range(rows.shape[1])])
+        frame.insert(0, "id", range(5))
+        out = explain_spark(
+            explainer, spark.createDataFrame(frame), serial_model(), id_column="id",
+            num_samples=SAMPLES,
+        ).toPandas()  # fmt: skip
+        assert sorted(set(out["instance"])) == list(range(5))
+    finally:
+        spark.stop()
+
+
+def serial_model():
+    return lambda rows: np.column_stack([np.ones(len(rows)) * 0.3, np.ones(len(rows)) * 0.7])
+
+
+def test_shipped_work_is_unpickled_once_per_process():
+    from limette._driver import _dumps, _Shipped, _unship
+
+    shipped = _Shipped("token-1", _dumps(({"model": 1}, len)))
+    first, second = _unship(shipped), _unship(shipped)
+    assert first is second and first[0] == {"model": 1}
+    assert _unship(("plain", "tuple")) == ("plain", "tuple")

@@ -105,3 +105,13 @@ def test_bad_budget():
         submodular_pick([_explanation([1.0]), _explanation([2.0])], 3)
     with pytest.raises(ValueError, match="explanations is empty"):
         submodular_pick([], 1)
+
+
+def test_pick_from_an_explanation_set(cancer, cancer_forest):
+    explainer = TabularExplainer(cancer.data[:450], random_state=0)
+    many = explainer.explain_many(
+        cancer.data[450:456], cancer_forest.predict_proba, num_features=3, num_samples=300
+    )
+    result = submodular_pick(many, 2)
+    assert len(result.indices) == 2
+    assert result.coverage == pytest.approx(submodular_pick(list(many), 2).coverage)

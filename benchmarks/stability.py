@@ -248,7 +248,7 @@ def binary_section(quick: bool) -> None:
         for base, cls in (("bernoulli", BernoulliSampler), ("uniform_count", UniformCountSampler))
         for scheme in ("random", "sobol", "stratified", "antithetic")
     }
-    samplers["glime (bernoulli, sobol)"] = KernelWeightedSampler(weigh)
+    samplers["glime (bernoulli, sobol)"] = KernelWeightedSampler(weigh, scheme="sobol")
     print(f"\nBinary samplers: synthetic model, d={d}, 1000 samples, {redraws} re-draws\n")
     print("| sampler | total variance | plain sampling / this |")
     print("|---|---|---|")

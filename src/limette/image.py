@@ -221,7 +221,8 @@ segmentation_fn, distance_metric, model_regressor, device, random_state
         --------
         >>> import numpy as np
         >>> from limette import ImageExplainer
-        >>> images = np.zeros((3, 8, 8, 3)); images[:, :, 4:] = [[[0.2]], [[0.6]], [[1.0]]]
+        >>> images = np.zeros((3, 8, 8, 3))
+        >>> images[:, :, 4:] = np.array([0.2, 0.6, 1.0])[:, None, None, None]
         >>> def brightness(batch):
         ...     right = batch[:, :, 4:].mean(axis=(1, 2, 3))
         ...     return np.stack([1 - right, right], axis=1)

@@ -272,3 +272,29 @@ class CountingModel:
 
     def close(self) -> None:
         self.bar.close()
+
+
+def explain_one(
+    plan: Plan,
+    predict_fn: Callable[[Any], Any],
+    instance: Any,
+    *,
+    batch_size: int | None,
+    progress: bool,
+    num_samples: int,
+) -> Explanation:
+    """``explain``: one instance through the same engine as ``explain_many``.
+
+    The instance's own error (a bad input, a failing model) is raised unchanged.
+    """
+    model = predict_fn if not progress else CountingModel(predict_fn, num_samples)
+    try:
+        [chunk] = stream(
+            plan, model, [instance], batch_size=batch_size, chunk_size=1, errors="collect"
+        )
+    finally:
+        if isinstance(model, CountingModel):
+            model.close()
+    if chunk.errors:
+        raise chunk.errors[0][1]
+    return chunk[0]

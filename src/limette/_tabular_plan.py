@@ -14,16 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._engine import explanation_fields
 from ._frames import is_frame
 from ._many import Neighbourhood
-from ._random import RandomState, resolve_seed, seed_entropy
+from ._plan import FitOptions
+from ._random import RandomState
 from ._tabular_sampling import CONTINUOUS_SAMPLERS
 from ._validation import check_positive_int, lookup
 from .errors import InputError
 from .explanation import Explanation
 from .kernels import get_distance
-from .surrogates import Surrogate, as_surrogate
 
 if TYPE_CHECKING:
     from .tabular import TabularExplainer
@@ -41,14 +40,13 @@ class TabularPlan:
     """One call's options, bound to an explainer; picklable, shipped once per worker."""
 
     explainer: TabularExplainer
-    seed: np.random.SeedSequence
+    fit: FitOptions
     num_samples: int
-    labels: Sequence[int] | None
-    top_labels: int | None
-    num_features: int
-    distance_metric: str | Callable[..., Any]
-    surrogate: Surrogate
     sampling_method: str
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        return self.fit.seed
 
     @property
     def classification(self) -> bool:
@@ -62,7 +60,7 @@ class TabularPlan:
         samples, inputs = explainer.sampler_.sample(
             row, self.num_samples, rng, self.sampling_method, explainer.sample_around_instance
         )
-        weights = explainer.kernel_fn(get_distance(self.distance_metric)(samples))
+        weights = explainer.kernel_fn(get_distance(self.fit.distance_metric)(samples))
         return Neighbourhood(samples, weights, inputs, row)
 
     def compose(self, pieces: list[Any]) -> Any:
@@ -71,29 +69,19 @@ class TabularPlan:
 
     def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> Explanation:
         explainer = self.explainer
-        fields = explanation_fields(
-            neighbourhood.samples,
-            neighbourhood.weights,
+        fields = self.fit.fields(
+            neighbourhood,
             outputs,
             classification=self.classification,
-            labels=self.labels,
-            top_labels=self.top_labels,
-            num_features=self.num_features,
             feature_selection=explainer.feature_selection,
-            surrogate=self.surrogate,
         )
         names, values = explainer._describe(neighbourhood.state)
-        metric = self.distance_metric
         return Explanation(
             feature_names=tuple(names),
             feature_values=tuple(values),
             class_names=None if explainer.class_names is None else tuple(explainer.class_names),
             metadata={
-                "explainer": type(explainer).__name__,
-                "seed": seed_entropy(self.seed),
-                "kernel_width": explainer.kernel_width,
-                "feature_selection": explainer.feature_selection,
-                "distance_metric": metric if isinstance(metric, str) else "callable",
+                **self.fit.metadata(explainer),
                 "discretizer": None
                 if explainer.discretizer is None
                 else type(explainer.discretizer).__name__,
@@ -148,14 +136,13 @@ def make_plan(
 ) -> TabularPlan:
     """Check one call's options and bind them to ``explainer``."""
     lookup(CONTINUOUS_SAMPLERS, sampling_method, "sampling_method")
+    fit = FitOptions.build(
+        explainer.random_state, random_state, labels, top_labels, num_features,
+        distance_metric, model_regressor,
+    )  # fmt: skip
     return TabularPlan(
         explainer=explainer,
-        seed=resolve_seed(explainer.random_state if random_state is None else random_state),
+        fit=fit,
         num_samples=check_positive_int(num_samples, "num_samples", minimum=2),
-        labels=labels,
-        top_labels=top_labels,
-        num_features=check_positive_int(num_features, "num_features"),
-        distance_metric=distance_metric,
-        surrogate=as_surrogate(model_regressor),
         sampling_method=sampling_method,
     )

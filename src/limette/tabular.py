@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ._driver import CountingModel, stream
+from ._driver import explain_one, stream
 from ._frames import FrameEncoder, is_frame
 from ._random import RandomState
 from ._tabular_plan import instance_rows, make_plan
@@ -237,17 +237,10 @@ class TabularExplainer:
             num_samples, labels, top_labels, num_features, distance_metric,
             model_regressor, sampling_method, random_state,
         )  # fmt: skip
-        model = predict_fn if not progress else CountingModel(predict_fn, num_samples)
-        try:
-            [chunk] = stream(
-                plan, model, [data_row], batch_size=batch_size, chunk_size=1, errors="collect"
-            )
-        finally:
-            if progress:
-                model.close()  # type: ignore[attr-defined]
-        if chunk.errors:
-            raise chunk.errors[0][1]
-        return chunk[0]
+        return explain_one(
+            plan, predict_fn, data_row, batch_size=batch_size, progress=progress,
+            num_samples=num_samples,
+        )  # fmt: skip
 
     def explain_many(
         self,

@@ -79,20 +79,3 @@ def test_bad_auto_values(linear):
         explainer.explain(X[0], lambda r: r[:, 0], num_samples="many")
     with pytest.raises(InputError, match="confidence must be in"):
         AutoSamples(confidence=1.5)
-
-
-def test_text_explanations_take_auto_too():
-    from limette import TextExplainer
-
-    def classifier(texts):
-        p = np.array([0.9 if "good" in t else 0.2 for t in texts])
-        return np.column_stack([1 - p, p])
-
-    explainer = TextExplainer(random_state=0)
-    text = "a good film with a dull plot"
-    fixed = explainer.explain(text, classifier, num_samples=700)
-    again = explainer.explain(text, classifier, num_samples=700)
-    assert fixed.to_json() == again.to_json()
-    auto = explainer.explain(text, classifier, num_features=1, num_samples="auto")
-    assert auto.metadata["stop_reason"] == "stable" and auto.metadata["samples_used"] == 1000
-    assert auto.as_list()[0][0] == "good"

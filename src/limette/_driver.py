@@ -24,9 +24,10 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from ._engine import progress_bar
 from ._many import Outcome, Plan, run_chunk
 from ._validation import check_positive_int, lookup
-from .errors import InstanceError, LimetteError, MissingDependencyError
+from .errors import InstanceError, LimetteError
 from .explanation import Explanation
 from .explanation_set import ExplanationSet
 
@@ -161,20 +162,6 @@ def _to_set(
     )
 
 
-def _progress_bar(
-    total: int, enabled: bool, description: str = "explaining", unit: str = "instance"
-) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise MissingDependencyError(
-            "progress=True needs tqdm: pip install 'limette[progress]'"
-        ) from None
-    return tqdm(total=total, desc=description, unit=unit)
-
-
 def stream(
     plan: Plan,
     predict_fn: Callable[[Any], Any],
@@ -197,7 +184,7 @@ def stream(
     if batch_size is not None:
         check_positive_int(batch_size, "batch_size")
     n = len(instances)
-    bar = _progress_bar(n, progress)
+    bar = progress_bar(n, progress)
     try:
         if executor is None:
             size = 64 if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
@@ -276,7 +263,7 @@ class CountingModel:
 
     def __init__(self, predict_fn: Callable[[Any], Any], total: int) -> None:
         self.predict_fn = predict_fn
-        self.bar = _progress_bar(total, True, "model calls", "sample")
+        self.bar = progress_bar(total, True, "model calls", "sample")
 
     def __call__(self, inputs: Any) -> Any:
         result = self.predict_fn(inputs)
@@ -285,3 +272,29 @@ class CountingModel:
 
     def close(self) -> None:
         self.bar.close()
+
+
+def explain_one(
+    plan: Plan,
+    predict_fn: Callable[[Any], Any],
+    instance: Any,
+    *,
+    batch_size: int | None,
+    progress: bool,
+    num_samples: int,
+) -> Explanation:
+    """``explain``: one instance through the same engine as ``explain_many``.
+
+    The instance's own error (a bad input, a failing model) is raised unchanged.
+    """
+    model = predict_fn if not progress else CountingModel(predict_fn, num_samples)
+    try:
+        [chunk] = stream(
+            plan, model, [instance], batch_size=batch_size, chunk_size=1, errors="collect"
+        )
+    finally:
+        if isinstance(model, CountingModel):
+            model.close()
+    if chunk.errors:
+        raise chunk.errors[0][1]
+    return chunk[0]

@@ -28,7 +28,10 @@ def _batches(n: int, batch_size: int | None) -> Iterator[slice]:
         yield slice(start, min(start + size, n))
 
 
-def _progress(total: int, enabled: bool, description: str) -> Any:
+def progress_bar(
+    total: int, enabled: bool, description: str = "explaining", unit: str = "instance"
+) -> Any:
+    """A tqdm progress bar when ``enabled`` (``None`` otherwise)."""
     if not enabled:
         return None
     try:
@@ -37,7 +40,7 @@ def _progress(total: int, enabled: bool, description: str) -> Any:
         raise MissingDependencyError(
             "progress=True needs tqdm: pip install 'limette[progress]'"
         ) from None
-    return tqdm(total=total, desc=description, unit="sample")
+    return tqdm(total=total, desc=description, unit=unit)
 
 
 def evaluate(
@@ -57,7 +60,7 @@ def evaluate(
     """
     n = len(samples)
     outputs = []
-    bar = _progress(n, progress, "model calls")
+    bar = progress_bar(n, progress, "model calls", "sample")
     try:
         for batch in _batches(n, batch_size):
             inputs = compose(samples[batch])

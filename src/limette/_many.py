@@ -91,17 +91,19 @@ class _Waiting:
 def _call(
     plan: Plan, predict_fn: Callable[[Any], Any], pieces: list[Any], rows: int, where: str
 ) -> np.ndarray:
-    """One model call on ``pieces``; model errors become :class:`ModelCallError`."""
+    """One model call on ``pieces``; model errors become :class:`ModelCallError`.
+
+    Messages name the model as the plan's ``model_name`` (e.g. lime's ``classifier_fn``).
+    """
+    name = getattr(plan, "model_name", "predict_fn")
     inputs = plan.compose(pieces)
     try:
         raw = predict_fn(inputs)
     except LimetteError:
         raise
     except Exception as error:
-        raise ModelCallError(
-            f"predict_fn raised {type(error).__name__} on {where}: {error}"
-        ) from error
-    return as_model_output(raw, rows, "predict_fn", plan.classification)
+        raise ModelCallError(f"{name} raised {type(error).__name__} on {where}: {error}") from error
+    return as_model_output(raw, rows, name, plan.classification)
 
 
 class _Chunk:

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._adaptive import as_auto
-from ._engine import explanation_fields
 from ._frames import is_frame
 from ._many import Neighbourhood
-from ._random import RandomState, resolve_seed, seed_entropy
+from ._plan import FitOptions
+from ._random import RandomState
 from ._tabular_sampling import CONTINUOUS_SAMPLERS, DEFAULT_SAMPLER
 from ._validation import check_positive_int, lookup
 from .errors import InputError
 from .explanation import Explanation
 from .sampling import SCHEMES
-from .surrogates import Surrogate, as_surrogate
 
 if TYPE_CHECKING:
     from .tabular import TabularExplainer
@@ -42,15 +41,14 @@ class TabularPlan:
     """One call's options, bound to an explainer; picklable, shipped once per worker."""
 
     explainer: TabularExplainer
-    seed: np.random.SeedSequence
+    fit: FitOptions
     num_samples: Any
-    labels: Sequence[int] | None
-    top_labels: int | None
-    num_features: int
-    distance_metric: str | Callable[..., Any]
-    surrogate: Surrogate
     sampling_method: str
     sampler: str = DEFAULT_SAMPLER
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        return self.fit.seed
 
     @property
     def classification(self) -> bool:
@@ -62,7 +60,7 @@ class TabularPlan:
         explainer = self.explainer
         row = explainer._encode_row(instance)
         draw, weigh = explainer._neighbourhood(
-            row, rng, self.sampler, self.sampling_method, self.distance_metric
+            row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
         )
         samples, inputs = draw(self.num_samples, True)
         return Neighbourhood(samples, weigh(samples), inputs, row)
@@ -73,29 +71,19 @@ class TabularPlan:
 
     def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> Explanation:
         explainer = self.explainer
-        fields = explanation_fields(
-            neighbourhood.samples,
-            neighbourhood.weights,
+        fields = self.fit.fields(
+            neighbourhood,
             outputs,
             classification=self.classification,
-            labels=self.labels,
-            top_labels=self.top_labels,
-            num_features=self.num_features,
             feature_selection=explainer.feature_selection,
-            surrogate=self.surrogate,
         )
         names, values = explainer._describe(neighbourhood.state)
-        metric = self.distance_metric
         return Explanation(
             feature_names=tuple(names),
             feature_values=tuple(values),
             class_names=None if explainer.class_names is None else tuple(explainer.class_names),
             metadata={
-                "explainer": type(explainer).__name__,
-                "seed": seed_entropy(self.seed),
-                "kernel_width": explainer.kernel_width,
-                "feature_selection": explainer.feature_selection,
-                "distance_metric": metric if isinstance(metric, str) else "callable",
+                **self.fit.metadata(explainer),
                 "discretizer": None
                 if explainer.discretizer is None
                 else type(explainer.discretizer).__name__,
@@ -159,17 +147,14 @@ def make_plan(
     lookup({**SCHEMES, "glime": None}, sampler, "sampler")
     explainer._tilt_width(sampler, distance_metric)
     rule = as_auto(num_samples)
+    fit = FitOptions.build(
+        explainer.random_state, random_state, labels, top_labels, num_features,
+        distance_metric, model_regressor,
+    )  # fmt: skip
     return TabularPlan(
         explainer=explainer,
-        seed=resolve_seed(explainer.random_state if random_state is None else random_state),
-        num_samples=rule
-        if rule is not None
-        else check_positive_int(num_samples, "num_samples", minimum=2),
-        sampler=sampler,
-        labels=labels,
-        top_labels=top_labels,
-        num_features=check_positive_int(num_features, "num_features"),
-        distance_metric=distance_metric,
-        surrogate=as_surrogate(model_regressor),
+        fit=fit,
+        num_samples=rule or check_positive_int(num_samples, "num_samples", minimum=2),
         sampling_method=sampling_method,
+        sampler=sampler,
     )

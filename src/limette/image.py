@@ -9,24 +9,21 @@ the batch is built on that device and handed to the classifier as a tensor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import plot_image  # noqa: F401  (registers the image section of reports)
-from ._engine import evaluate, explanation_fields
-from ._image_input import baseline, check_image, segment
-from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
-from ._validation import check_positive_int, lookup
-from .compose import is_torch, mask_compose
+from ._driver import explain_one, stream
+from ._image_plan import MaskComposer, first_device, images_of, make_plan  # noqa: F401
+from ._random import RandomState
+from ._validation import lookup
+from .explanation_set import ExplanationSet
 from .image_explanation import ImageExplanation
-from .kernels import get_distance, get_kernel
-from .sampling import BernoulliSampler
+from .kernels import get_kernel
 from .segmentation import Segmenter, get_segmenter
 from .selection import FEATURE_SELECTIONS
-from .surrogates import as_surrogate
 
 __all__ = ["ACCELERATOR_BATCH_SIZE", "CPU_BATCH_SIZE", "ImageExplainer", "default_batch_size"]
 
@@ -45,39 +42,6 @@ def default_batch_size(device: Any) -> int:
     if device is None or str(device).split(":")[0] == "cpu":
         return CPU_BATCH_SIZE
     return ACCELERATOR_BATCH_SIZE
-
-
-@dataclass(frozen=True)
-class MaskComposer:
-    """Builds the masked images of a batch of samples: ``keep[:, segments]`` vs a baseline."""
-
-    segments: Any
-    image: Any
-    baseline: Any
-
-    def __call__(self, keep: np.ndarray) -> Any:
-        return mask_compose(keep, self.segments, self.image, self.baseline)
-
-    @classmethod
-    def build(
-        cls, image: np.ndarray, segments: np.ndarray, base: np.ndarray, device: Any
-    ) -> MaskComposer:
-        """A composer on the host (``device=None``) or on a torch device.
-
-        The baseline is expanded to the image's shape once, so that each batch is one gather
-        of the keep flags per pixel and one masked copy of whole pixels.
-        """
-        full_base = np.array(np.broadcast_to(base, image.shape), order="C")
-        if device is None:
-            return cls(segments[..., None], image, full_base)
-        import torch
-
-        full = np.array(np.broadcast_to(segments[..., None], image.shape), order="C")
-        return cls(
-            torch.as_tensor(full, device=device),
-            torch.as_tensor(image, device=device),
-            torch.as_tensor(full_base, device=device),
-        )
 
 
 class ImageExplainer:
@@ -190,69 +154,130 @@ class ImageExplainer:
         -------
         ImageExplanation
         """
-        if device is None and is_torch(image):
-            device = image.device
-        array = check_image(image)
+        plan = make_plan(
+            self, labels, top_labels, hide_color, num_features, num_samples,
+            segmentation_fn, distance_metric, model_regressor, random_state, device,
+        )  # fmt: skip
         if batch_size is None:
-            batch_size = default_batch_size(device)
-        n = check_positive_int(num_samples, "num_samples", minimum=2)
-        segments, d, segmenter_name = segment(array, segmentation_fn, self.segmenter)
-        base = baseline(array, segments, d, hide_color)
-        distance = get_distance(distance_metric)
-        surrogate = as_surrogate(model_regressor)
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
-        samples = BernoulliSampler(0.5).sample(n, d, instance_generator(seed))
-        outputs = evaluate(
+            batch_size = default_batch_size(first_device([image], device))
+        return explain_one(  # type: ignore[return-value]
+            plan, classifier_fn, image, batch_size=batch_size, progress=progress_bar,
+            num_samples=plan.num_samples,
+        )  # fmt: skip
+
+    def explain_many(
+        self,
+        images: Any,
+        classifier_fn: Callable[[Any], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = 5,
+        hide_color: Any = None,
+        num_features: int = 100000,
+        num_samples: int = 1000,
+        batch_size: int | None = None,
+        segmentation_fn: Any = None,
+        distance_metric: str | Callable[..., Any] = "cosine",
+        model_regressor: Any = None,
+        device: Any = None,
+        chunk_size: int | None = None,
+        executor: Any = None,
+        errors: str = "raise",
+        progress: bool = False,
+        random_state: RandomState = None,
+    ) -> ExplanationSet:
+        """Explain many images at once: classifier calls across images, bounded memory.
+
+        ``explain_many(images)[i]`` is the same explanation, bit for bit, as
+        ``explain(images[i])`` with the same ``random_state``, whatever ``batch_size``,
+        ``chunk_size`` and ``executor``: every image gets a fresh generator from the
+        same seed. Masked images are composed per classifier call (on the images'
+        device for tensors), so memory is bounded by ``batch_size`` images.
+
+        Parameters
+        ----------
+        images : list of images, or array or tensor of shape (b, H, W) or (b, H, W, 3)
+        classifier_fn, labels, top_labels, hide_color, num_features, num_samples, \
+segmentation_fn, distance_metric, model_regressor, device, random_state
+            As in :meth:`explain`.
+        batch_size : int, optional
+            Images per classifier call; a call may hold the masked images of several
+            instances. By default :func:`default_batch_size` of the device.
+        chunk_size : int, optional
+            Images per unit of work (what a worker gets); chosen from the number of
+            workers by default.
+        executor : concurrent.futures.Executor or dask.distributed.Client, optional
+            Where chunks run (see :meth:`limette.TabularExplainer.explain_many`).
+        errors : {"raise", "collect"}
+            ``"raise"`` stops with :class:`~limette.errors.InstanceError` naming the first
+            failing image; ``"collect"`` keeps ``(index, error)`` in ``.errors``.
+        progress : bool
+            Show a progress bar of images explained (needs tqdm).
+
+        Returns
+        -------
+        ExplanationSet
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limette import ImageExplainer
+        >>> images = np.zeros((3, 8, 8, 3))
+        >>> images[:, :, 4:] = np.array([0.2, 0.6, 1.0])[:, None, None, None]
+        >>> def brightness(batch):
+        ...     right = batch[:, :, 4:].mean(axis=(1, 2, 3))
+        ...     return np.stack([1 - right, right], axis=1)
+        >>> explainer = ImageExplainer(segmenter="grid", random_state=0)
+        >>> result = explainer.explain_many(images, brightness, top_labels=None, hide_color=0,
+        ...                                 num_samples=100)
+        >>> single = explainer.explain(images[2], brightness, top_labels=None, hide_color=0,
+        ...                            num_samples=100)
+        >>> result[2].as_list() == single.as_list()
+        True
+        """
+        chunks = self.iter_explanations(
+            images, classifier_fn, labels, top_labels, hide_color, num_features, num_samples,
+            batch_size, segmentation_fn, distance_metric, model_regressor, device, chunk_size,
+            executor, errors, progress, random_state,
+        )  # fmt: skip
+        return ExplanationSet.concat(chunks)
+
+    def iter_explanations(
+        self,
+        images: Any,
+        classifier_fn: Callable[[Any], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = 5,
+        hide_color: Any = None,
+        num_features: int = 100000,
+        num_samples: int = 1000,
+        batch_size: int | None = None,
+        segmentation_fn: Any = None,
+        distance_metric: str | Callable[..., Any] = "cosine",
+        model_regressor: Any = None,
+        device: Any = None,
+        chunk_size: int | None = None,
+        executor: Any = None,
+        errors: str = "raise",
+        progress: bool = False,
+        random_state: RandomState = None,
+    ) -> Iterator[ExplanationSet]:
+        """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
+        batch = images_of(images)
+        plan = make_plan(
+            self, labels, top_labels, hide_color, num_features, num_samples,
+            segmentation_fn, distance_metric, model_regressor, random_state, device,
+        )  # fmt: skip
+        if batch_size is None:
+            batch_size = default_batch_size(first_device(batch, device))
+        return stream(
+            plan,
             classifier_fn,
-            samples,
-            MaskComposer.build(array, segments, base, device),
-            classification=True,
+            batch,
             batch_size=batch_size,
-            progress=progress_bar,
-            name="classifier_fn",
-        )
-        fields = explanation_fields(
-            samples,
-            self.kernel_fn(distance(samples)),
-            outputs,
-            classification=True,
-            labels=labels,
-            top_labels=top_labels,
-            num_features=num_features,
-            feature_selection=self.feature_selection,
-            surrogate=surrogate,
-        )
-        areas = np.bincount(segments.ravel(), minlength=d)
-        return ImageExplanation(
-            feature_names=tuple(f"segment {j}" for j in range(d)),
-            feature_values=tuple(f"{area} px" for area in areas),
-            class_names=self.class_names,
-            segments=segments,
-            image=array,
-            metadata={
-                "explainer": type(self).__name__,
-                "seed": seed_entropy(seed),
-                "kernel_width": self.kernel_width,
-                "feature_selection": self.feature_selection,
-                "distance_metric": distance_metric
-                if isinstance(distance_metric, str)
-                else "callable",
-                "segmentation": segmenter_name,
-                "n_segments": d,
-                "hide_color": _describe_hide_color(hide_color),
-                "batch_size": batch_size,
-                "device": None if device is None else str(device),
-            },
-            **fields,
+            chunk_size=chunk_size,
+            executor=executor,
+            errors=errors,
+            progress=progress,
         )
 
     explain_instance = explain
-
-
-def _describe_hide_color(hide_color: Any) -> str:
-    if hide_color is None:
-        return "segment mean"
-    if isinstance(hide_color, str):
-        return hide_color
-    shape = np.shape(hide_color)
-    return "baseline image" if len(shape) >= 2 else f"constant {np.asarray(hide_color).tolist()}"

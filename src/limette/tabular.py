@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._adaptive import AutoSamples, as_auto, sample_and_evaluate
-from ._driver import CountingModel, stream
+from ._driver import explain_one, stream
 from ._engine import evaluate
 from ._frames import FrameEncoder, is_frame
 from ._many import Neighbourhood
@@ -263,17 +263,10 @@ class TabularExplainer:
         )  # fmt: skip
         if isinstance(plan.num_samples, AutoSamples):
             return self._explain_adaptive(plan, data_row, predict_fn, batch_size, progress)
-        model = predict_fn if not progress else CountingModel(predict_fn, plan.num_samples)
-        try:
-            [chunk] = stream(
-                plan, model, [data_row], batch_size=batch_size, chunk_size=1, errors="collect"
-            )
-        finally:
-            if progress:
-                model.close()  # type: ignore[attr-defined]
-        if chunk.errors:
-            raise chunk.errors[0][1]
-        return chunk[0]
+        return explain_one(
+            plan, predict_fn, data_row, batch_size=batch_size, progress=progress,
+            num_samples=plan.num_samples,
+        )  # fmt: skip
 
     def explain_many(
         self,
@@ -409,7 +402,7 @@ model_regressor, sampling_method, random_state, sampler
             instance_generator(plan.seed),
             plan.sampler,
             plan.sampling_method,
-            plan.distance_metric,
+            plan.fit.distance_metric,
         )
         model = partial(
             evaluate,
@@ -424,10 +417,10 @@ model_regressor, sampling_method, random_state, sampler
             draw,
             model,
             weigh,
-            labels=plan.labels,
-            top_labels=plan.top_labels,
+            labels=plan.fit.labels,
+            top_labels=plan.fit.top_labels,
             classification=self.classification_,
-            num_features=plan.num_features,
+            num_features=plan.fit.num_features,
         )
         explanation: Explanation = plan.finish(
             Neighbourhood(samples, weigh(samples), samples, row), outputs

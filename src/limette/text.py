@@ -11,31 +11,29 @@ lime's argument names are kept so that switching is a change of import.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from html import escape
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ._adaptive import AutoSamples, binary_draw, sample_and_evaluate
-from ._engine import evaluate, explanation_fields
+from ._driver import explain_one, stream
 from ._highlight import highlight_html
-from ._random import RandomState, instance_generator, resolve_seed, seed_entropy
+from ._random import RandomState
+from ._text_plan import default_batch_size, documents, make_plan
+from ._text_plan import text_distances as _distances  # noqa: F401  (lime's name, tests)
 from ._tokens import IndexedText, SplitExpression, index_text
 from ._validation import lookup
 from .explanation import Explanation
-from .kernels import get_distance, get_kernel
+from .explanation_set import ExplanationSet
+from .kernels import get_kernel
 from .report import register_section
 from .sampling import UniformCountSampler
-from .surrogates import as_surrogate
 
 __all__ = ["TextExplainer", "TextExplanation"]
 
 _MODES = {"classification": True, "regression": False}
-#: Composed text per model call when ``batch_size`` is not given (bytes): bounds memory.
-_BATCH_BYTES = 1 << 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,7 +181,7 @@ class TextExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int | str | AutoSamples = 5000,
+        num_samples: int = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
@@ -204,9 +202,8 @@ class TextExplainer:
             Explain the ``top_labels`` labels with the highest probability.
         num_features : int
             Most words in each explanation.
-        num_samples : int, "auto" or AutoSamples
-            Perturbed documents (the first is the document itself); ``"auto"`` draws
-            batches until the top words are stable (see :class:`~limette.AutoSamples`).
+        num_samples : int
+            Perturbed documents (the first is the document itself).
         distance_metric : str or callable
             Distance of the binary rows to the instance, multiplied by 100 as in lime;
             ``"cosine"`` is computed in closed form.
@@ -224,66 +221,128 @@ class TextExplainer:
         -------
         TextExplanation
         """
-        indexed = self.index(text)
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
-        if batch_size is None:
-            batch_size = max(1, _BATCH_BYTES // max(1, len(text.encode("utf-8"))))
-        model = partial(
-            evaluate,
-            classifier_fn,
-            compose=indexed.compose,
-            classification=self.classification_,
-            batch_size=batch_size,
-            progress=progress,
-            name="classifier_fn",
-        )
-
-        def weigh(samples: np.ndarray) -> np.ndarray:
-            return np.asarray(self.kernel_fn(100.0 * _distances(samples, distance_metric)))
-
-        samples, outputs, extra = sample_and_evaluate(
-            num_samples,
-            binary_draw(self.sampler_, indexed.num_features, instance_generator(seed)),
-            model,
-            weigh,
-            labels=labels,
-            top_labels=top_labels,
-            classification=self.classification_,
-            num_features=num_features,
-        )
-        fields = explanation_fields(
-            samples,
-            weigh(samples),
-            outputs,
-            classification=self.classification_,
-            labels=labels,
-            top_labels=top_labels,
-            num_features=num_features,
-            feature_selection=self.feature_selection,
-            surrogate=as_surrogate(model_regressor),
-        )
-        explanation = TextExplanation(
-            feature_names=indexed.words,
-            feature_values=("True",) * indexed.num_features,
-            class_names=None if self.class_names is None else tuple(self.class_names),
-            text=text,
-            positions=indexed.positions(),
-            metadata={**self._metadata(seed, distance_metric), **extra},
-            **fields,
-        )
+        plan = make_plan(
+            self, labels, top_labels, num_features, num_samples, distance_metric,
+            model_regressor, random_state,
+        )  # fmt: skip
+        if batch_size is None and isinstance(text, str):
+            batch_size = default_batch_size([text])
+        explanation = explain_one(
+            plan, classifier_fn, text, batch_size=batch_size, progress=progress,
+            num_samples=plan.num_samples,
+        )  # fmt: skip
         if self.verbose:
-            _report(explanation)
-        return explanation
+            _report(explanation)  # type: ignore[arg-type]
+        return explanation  # type: ignore[return-value]
+
+    def explain_many(
+        self,
+        texts: Any,
+        classifier_fn: Callable[[list[str]], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = None,
+        num_features: int = 10,
+        num_samples: int = 5000,
+        distance_metric: str | Callable[..., Any] = "cosine",
+        model_regressor: Any = None,
+        batch_size: int | None = None,
+        chunk_size: int | None = None,
+        executor: Any = None,
+        errors: str = "raise",
+        progress: bool = False,
+        random_state: RandomState = None,
+    ) -> ExplanationSet:
+        """Explain many documents at once: model calls across documents, bounded memory.
+
+        ``explain_many(texts)[i]`` is the same explanation, bit for bit, as
+        ``explain(texts[i])`` with the same ``random_state``, whatever ``batch_size``,
+        ``chunk_size`` and ``executor``: every document gets a fresh generator from the
+        same seed.
+
+        Parameters
+        ----------
+        texts : sequence of str
+        classifier_fn, labels, top_labels, num_features, num_samples, distance_metric, \
+model_regressor, random_state
+            As in :meth:`explain`.
+        batch_size : int, optional
+            Documents per call of ``classifier_fn``; a call may hold the perturbed
+            documents of several texts. By default as many as fit in about 16 MB of the
+            longest text.
+        chunk_size : int, optional
+            Documents per unit of work (what a worker gets); chosen from the number of
+            workers by default.
+        executor : concurrent.futures.Executor or dask.distributed.Client, optional
+            Where chunks run (see :meth:`limette.TabularExplainer.explain_many`).
+        errors : {"raise", "collect"}
+            ``"raise"`` stops with :class:`~limette.errors.InstanceError` naming the first
+            failing document; ``"collect"`` keeps ``(index, error)`` in ``.errors``.
+        progress : bool
+            Show a progress bar of documents explained (needs tqdm).
+
+        Returns
+        -------
+        ExplanationSet
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limette import TextExplainer
+        >>> def positive(texts):
+        ...     p = np.array([0.2 + 0.6 * ("good" in t.split()) for t in texts])
+        ...     return np.column_stack([1 - p, p])
+        >>> explainer = TextExplainer(random_state=0)
+        >>> docs = ["a good film", "not a good plot", "bad"]
+        >>> result = explainer.explain_many(docs, positive, num_samples=300)
+        >>> result[1].as_list() == explainer.explain(docs[1], positive, num_samples=300).as_list()
+        True
+        """
+        chunks = self.iter_explanations(
+            texts, classifier_fn, labels, top_labels, num_features, num_samples,
+            distance_metric, model_regressor, batch_size, chunk_size, executor, errors,
+            progress, random_state,
+        )  # fmt: skip
+        return ExplanationSet.concat(chunks)
+
+    def iter_explanations(
+        self,
+        texts: Any,
+        classifier_fn: Callable[[list[str]], Any],
+        labels: Sequence[int] | None = (1,),
+        top_labels: int | None = None,
+        num_features: int = 10,
+        num_samples: int = 5000,
+        distance_metric: str | Callable[..., Any] = "cosine",
+        model_regressor: Any = None,
+        batch_size: int | None = None,
+        chunk_size: int | None = None,
+        executor: Any = None,
+        errors: str = "raise",
+        progress: bool = False,
+        random_state: RandomState = None,
+    ) -> Iterator[ExplanationSet]:
+        """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
+        docs = documents(texts)
+        plan = make_plan(
+            self, labels, top_labels, num_features, num_samples, distance_metric,
+            model_regressor, random_state,
+        )  # fmt: skip
+        return stream(
+            plan,
+            classifier_fn,
+            docs,
+            batch_size=default_batch_size(docs) if batch_size is None else batch_size,
+            chunk_size=chunk_size,
+            executor=executor,
+            errors=errors,
+            progress=progress,
+        )
 
     explain_instance = explain
 
-    def _metadata(self, seed: Any, distance_metric: Any) -> dict[str, Any]:
+    def _options(self) -> dict[str, Any]:
+        """The text options recorded in every explanation's metadata."""
         return {
-            "explainer": type(self).__name__,
-            "seed": seed_entropy(seed),
-            "kernel_width": self.kernel_width,
-            "feature_selection": self.feature_selection,
-            "distance_metric": distance_metric if isinstance(distance_metric, str) else "callable",
             "bow": self.bow,
             "char_level": self.char_level,
             "mask_string": self.mask_string,
@@ -295,18 +354,6 @@ def _describe_split(split_expression: SplitExpression) -> str:
     if isinstance(split_expression, re.Pattern):
         return split_expression.pattern
     return split_expression if isinstance(split_expression, str) else "callable"
-
-
-def _distances(samples: np.ndarray, metric: str | Callable[..., Any]) -> np.ndarray:
-    """Distance of every binary row to the all-ones instance.
-
-    For 0/1 rows the cosine similarity to a row of ones is ``sqrt(kept / d)``; a row with
-    nothing kept has distance 1, as in scikit-learn.
-    """
-    if metric != "cosine":
-        return np.asarray(get_distance(metric)(samples), dtype=float)
-    kept = samples.sum(axis=1)
-    return np.asarray(1.0 - np.sqrt(kept / samples.shape[1]))
 
 
 def _report(explanation: TextExplanation) -> None:

@@ -10,6 +10,7 @@ from .discretize import (
 from .explanation import Explanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .tensor import KernelShap, Lime, LimeBase
 
 __version__ = "0.1.0"
 
@@ -18,6 +19,9 @@ __all__ = [
     "Discretizer",
     "EntropyDiscretizer",
     "Explanation",
+    "KernelShap",
+    "Lime",
+    "LimeBase",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",

@@ -255,7 +255,7 @@ def expand_args(args: Any, repeats: int) -> tuple[Any, ...]:
     """Additional forward arguments for ``repeats`` stacked copies of the batch."""
     if args is None:
         return ()
-    expanded = []
+    expanded: list[Any] = []
     for arg in as_tuple(args):
         if is_torch(arg) and arg.dim() > 0:
             import torch

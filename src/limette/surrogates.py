@@ -120,15 +120,19 @@ def _lasso_gram(
     step = 1.0 / np.maximum(np.linalg.eigvalsh(G)[:, -1], 1e-12)[:, None, None]
     coef = np.zeros_like(c)
     z, t = coef, np.ones((1, 1, c.shape[-1]))
+    active = np.ones((len(c), 1, c.shape[-1]), dtype=bool)
     for iteration in range(max_iter):
         moved = z - step * (G @ z - c)
         new = np.sign(moved) * np.maximum(np.abs(moved) - alpha * step, 0.0)
         restart = np.einsum("bdk,bdk->bk", z - new, new - coef)[:, None, :] > 0
         t_new = np.where(restart, 1.0, (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0)
-        z = np.where(restart, new, new + ((t - 1.0) / t_new) * (new - coef))
-        coef, t = new, t_new
-        if iteration % 10 == 9 and (_lasso_gap(G, c, yy, coef, alpha) <= tol * yy).all():
-            break
+        z_new = np.where(restart, new, new + ((t - 1.0) / t_new) * (new - coef))
+        # a solved problem stops moving, so no problem depends on the others in the stack
+        coef, z, t = (np.where(active, a, b) for a, b in ((new, coef), (z_new, z), (t_new, t)))
+        if iteration % 10 == 9:
+            active &= ~(_lasso_gap(G, c, yy, coef, alpha) <= tol * yy)[:, None, :]
+            if not active.any():
+                break
     return coef
 
 

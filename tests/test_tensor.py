@@ -375,3 +375,31 @@ def test_forward_returning_the_wrong_number_of_outputs():
 def test_lime_base_needs_its_transform():
     with pytest.raises(InputError, match="from_interp_rep_transform"):
         LimeBase(linear, Ridge(), _ones_similarity, lambda o: o, True, None, None)
+
+
+def test_additional_forward_args_and_tuple_targets():
+    X = np.array([[1.0, 2.0, -1.0, 0.5, 4.0, 2.0], [2.0, 1.0, 0.0, 1.0, -1.0, 1.0]])
+    scale = np.array([[2.0], [-1.0]])
+
+    def forward(x, scale, offset):
+        value = linear(x)[:, None] * scale + offset  # (rows, 1)
+        return np.stack([value, 2 * value], axis=-1)  # (rows, 1, 2)
+
+    lime = Lime(forward, interpretable_model=Ridge(alpha=0.0), random_state=0)
+    coef = lime.attribute(
+        X,
+        target=[(0, 1), (0, 0)],
+        additional_forward_args=(scale, 3.0),
+        n_samples=40,
+        return_input_shape=False,
+    )
+    np.testing.assert_allclose(coef[0], 2 * 2.0 * BETA * X[0], atol=1e-9)
+    np.testing.assert_allclose(coef[1], -1.0 * BETA * X[1], atol=1e-9)
+    same = lime.attribute(
+        X,
+        target=(0, 1),
+        additional_forward_args=(scale, 3.0),
+        n_samples=40,
+        return_input_shape=False,
+    )
+    np.testing.assert_allclose(same[1], -2.0 * BETA * X[1], atol=1e-9)

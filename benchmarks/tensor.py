@@ -118,8 +118,12 @@ def part_mlp(quick, rows):
 def part_image(quick, rows):
     from skimage.segmentation import slic
 
-    from limette._demo_models import IMAGENET_MEAN, IMAGENET_STD, chelsea_224
-    from limette._demo_models import load_efficientnet_lite0
+    from limette._demo_models import (
+        IMAGENET_MEAN,
+        IMAGENET_STD,
+        chelsea_224,
+        load_efficientnet_lite0,
+    )
 
     model = load_efficientnet_lite0()
     mean = torch.as_tensor(IMAGENET_MEAN)[None, :, None, None]
@@ -194,8 +198,8 @@ def main():
         part_image(args.quick, rows)
     gap, scale = part_shap(net, X, args.quick, rows)
     header = (
-        f"| case | samples | limette (s) | Captum ppe=1 (s) | Captum ppe=64 (s) | "
-        f"× vs ppe=1 | × vs ppe=64 | bare model (s) | limette / model |"
+        "| case | samples | limette (s) | Captum ppe=1 (s) | Captum ppe=64 (s) | "
+        "× vs ppe=1 | × vs ppe=64 | bare model (s) | limette / model |"
     )
     print(header)
     print("|" + "---|" * 9)

@@ -403,3 +403,17 @@ def test_additional_forward_args_and_tuple_targets():
         return_input_shape=False,
     )
     np.testing.assert_allclose(same[1], -2.0 * BETA * X[1], atol=1e-9)
+
+
+def test_any_scikit_learn_regressor_is_a_surrogate():
+    from sklearn.linear_model import Ridge as SkRidge
+
+    X = np.array([[1.0, 2.0, -1.0, 0.5, 4.0, 2.0], [2.0, 1.0, 0.0, 1.0, -1.0, 1.0]])
+    forward = lambda x: np.tanh(x @ BETA / 4)  # noqa: E731
+    ours = Lime(forward, interpretable_model=Ridge(alpha=1.0), random_state=0)
+    theirs = Lime(forward, interpretable_model=SkRidge(alpha=1.0), random_state=0)
+    mask = np.arange(6)[None] // 2
+    expected = ours.attribute(X, n_samples=30, feature_mask=mask)
+    assert np.abs(expected).max() > 0.01
+    got = theirs.attribute(X, n_samples=30, feature_mask=mask)
+    np.testing.assert_allclose(got, expected, atol=1e-10)

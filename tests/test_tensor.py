@@ -368,6 +368,8 @@ def test_forward_returning_the_wrong_number_of_outputs():
         Lime(lambda x: x.sum()).attribute(np.ones((3, 6)), n_samples=5, perturbations_per_eval=4)
     with pytest.raises(InputError, match="target has 2 entries"):
         Lime(three).attribute(np.ones((3, 6)), target=[0, 1], n_samples=5)
+    with pytest.raises(InputError, match="n_samples >= 2"):
+        KernelShap(linear).attribute(np.ones((1, 6)), n_samples=1)
     with pytest.raises(InputError, match="same first"):
         Lime(linear).attribute((np.ones((1, 6)), np.ones((2, 6))))
 

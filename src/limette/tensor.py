@@ -377,6 +377,10 @@ class KernelShap(Lime):
     def _neighbourhood_masked(
         self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
     ) -> tuple[np.ndarray, np.ndarray]:
+        if n < 2:
+            raise InputError(
+                f"KernelShap needs n_samples >= 2 (the full and the empty coalition); got {n}"
+            )
         if d < 63 and 2**d <= n:
             Z = all_coalitions(d)
             return Z, shapley_kernel(Z)[None]

@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from limette import KernelShap, Lime  # noqa: E402
+from limette.compose import mask_compose  # noqa: E402
 
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")
@@ -60,21 +61,28 @@ def mlp_on_breast_cancer():
     return net.eval(), X_t
 
 
-def compare_with_captum(title, forward, inputs, options, n, repeats, per_eval_ours, rows):
+def compare_with_captum(title, forward, inputs, options, n, repeats, bare, rows):
+    """limette's Lime/KernelShap and ``bare()`` (the model alone on the same perturbed
+    batches), interleaved so that load on the machine hits them alike; then Captum."""
     from captum.attr import KernelShap as CaptumKernelShap
     from captum.attr import Lime as CaptumLime
 
-    for name, ours, theirs in (
-        ("Lime", Lime, CaptumLime),
-        ("KernelShap", KernelShap, CaptumKernelShap),
-    ):
-        limette_time, _ = timed(
-            lambda ours=ours: ours(forward, random_state=0).attribute(
-                inputs, n_samples=n, perturbations_per_eval=per_eval_ours, **options
-            ),
-            repeats,
-        )
-        row = {"case": f"{title} {name}", "n": n, "limette": limette_time}
+    times = {"Lime": [], "KernelShap": [], "model": []}
+    for _ in range(repeats):
+        for name, ours in (("Lime", Lime), ("KernelShap", KernelShap)):
+            start = time.perf_counter()
+            ours(forward, random_state=0).attribute(inputs, n_samples=n, **options)
+            times[name].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        bare()
+        times["model"].append(time.perf_counter() - start)
+    for name, theirs in (("Lime", CaptumLime), ("KernelShap", CaptumKernelShap)):
+        row = {
+            "case": f"{title} {name}",
+            "n": n,
+            "limette": statistics.median(times[name]),
+            "model": statistics.median(times["model"]),
+        }
         for per_eval in (1, 64):
             row[f"captum{per_eval}"], _ = timed(
                 lambda theirs=theirs, p=per_eval: theirs(forward).attribute(
@@ -83,24 +91,37 @@ def compare_with_captum(title, forward, inputs, options, n, repeats, per_eval_ou
                 max(1, repeats // 2),
             )
         rows.append(row)
+        print_row(row)
 
 
-def bare_model_time(forward, inputs, mask, n, per_eval, repeats):
-    """The model alone on ``n`` masked copies of ``inputs``, in batches of ``per_eval``."""
-    keep = torch.as_tensor(np.random.default_rng(0).random((n, int(mask.max()) + 1)) < 0.5)
-    batches = [
-        torch.where(keep[start : start + per_eval][:, mask[0]], inputs, 0.0).reshape(
+def print_row(row):
+    best = min(row["captum1"], row["captum64"])
+    print(
+        f"| {row['case']} | {row['n']} | {row['limette']:.4f} | {row['captum1']:.3f} | "
+        f"{row['captum64']:.3f} | {row['captum1'] / row['limette']:.0f}× | "
+        f"{best / row['limette']:.1f}× | {row['model']:.4f} | "
+        f"{row['limette'] / row['model']:.2f} |",
+        flush=True,
+    )
+
+
+def bare_model(forward, inputs, mask, n, per_eval):
+    """``run()``: the model alone on ``n`` masked copies of ``inputs``, ``per_eval`` a call."""
+    keep = np.random.default_rng(0).random((n, int(mask.max()) + 1)) < 0.5
+    batches = [  # composed beforehand: only the model is timed
+        mask_compose(keep[start : start + per_eval], mask, inputs, 0.0).reshape(
             -1, *inputs.shape[1:]
         )
         for start in range(0, n, per_eval)
     ]
+    assert sum(len(batch) for batch in batches) == n
 
     def run():
         with torch.no_grad():
             for batch in batches:
                 forward(batch)
 
-    return timed(run, repeats)[0]
+    return run
 
 
 def part_mlp(quick, rows):
@@ -109,9 +130,8 @@ def part_mlp(quick, rows):
     target = int(net(x).argmax())
     n = 1000 if quick else 5000
     options = {"target": target}
-    compare_with_captum("MLP", net, x, options, n, 3 if quick else 5, None, rows)
-    mask = torch.arange(30)[None]
-    rows[-1]["model"] = rows[-2]["model"] = bare_model_time(net, x, mask, n, n, 5)
+    bare = bare_model(net, x, torch.arange(30)[None], n, n)
+    compare_with_captum("MLP", net, x, options, n, 5, bare, rows)
     return net, X
 
 
@@ -139,11 +159,10 @@ def part_image(quick, rows):
     with torch.no_grad():
         target = int(forward(inputs).argmax())
     n = 16 if quick else 1000
-    per_eval = 3
     options = {"target": target, "feature_mask": mask}
-    compare_with_captum("EfficientNet", forward, inputs, options, n, 1, per_eval, rows)
-    bare = bare_model_time(forward, inputs, mask[0], n, per_eval, 1)
-    rows[-1]["model"] = rows[-2]["model"] = bare
+    # limette's default for one 224² image: 3 perturbations per model call
+    bare = bare_model(forward, inputs, mask, n, 3)
+    compare_with_captum("EfficientNet", forward, inputs, options, n, 1 if quick else 3, bare, rows)
 
 
 def part_shap(net, X, quick, rows):
@@ -193,25 +212,15 @@ def main():
     parser.add_argument("--skip-image", action="store_true")
     args = parser.parse_args()
     rows = []
+    print(
+        "| case | samples | limette (s) | Captum ppe=1 (s) | Captum ppe=64 (s) | × vs ppe=1 | "
+        "× vs best Captum | bare model (s) | limette / model |"
+    )
+    print("|" + "---|" * 9, flush=True)
     net, X = part_mlp(args.quick, rows)
     if not args.skip_image:
         part_image(args.quick, rows)
     gap, scale = part_shap(net, X, args.quick, rows)
-    header = (
-        "| case | samples | limette (s) | Captum ppe=1 (s) | Captum ppe=64 (s) | "
-        "× vs ppe=1 | × vs ppe=64 | bare model (s) | limette / model |"
-    )
-    print(header)
-    print("|" + "---|" * 9)
-    for row in rows:
-        if "shap" in row:
-            continue
-        print(
-            f"| {row['case']} | {row['n']} | {row['limette']:.4f} | {row['captum1']:.3f} | "
-            f"{row['captum64']:.3f} | {row['captum1'] / row['limette']:.0f}× | "
-            f"{row['captum64'] / row['limette']:.1f}× | {row['model']:.4f} | "
-            f"{row['limette'] / row['model']:.2f} |"
-        )
     for row in rows:
         if "shap" in row:
             print(

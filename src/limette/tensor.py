@@ -308,7 +308,9 @@ class Lime(LimeBase):
                 kwargs,
             )
             coefs.append(fit_interpretable(self.interpretable_model, Z, y[None], w[None])[0])
-        return np.stack(coefs)
+        coef = np.stack(coefs)
+        coef[:, ~mask.present] = 0.0
+        return coef
 
 
 def _pick(value: Any, rows: slice) -> Any:

@@ -62,34 +62,34 @@ def mlp_on_breast_cancer():
 
 
 def compare_with_captum(title, forward, inputs, options, n, repeats, bare, rows):
-    """limette's Lime/KernelShap and ``bare()`` (the model alone on the same perturbed
-    batches), interleaved so that load on the machine hits them alike; then Captum."""
+    """limette's Lime/KernelShap, Captum's at ``perturbations_per_eval`` 1 and 64, and
+    ``bare()`` (the model alone on the same perturbed batches as limette), all run in
+    every repeat so that changing load on the machine hits them alike; medians."""
     from captum.attr import KernelShap as CaptumKernelShap
     from captum.attr import Lime as CaptumLime
 
-    times = {"Lime": [], "KernelShap": [], "model": []}
-    for _ in range(repeats):
-        for name, ours in (("Lime", Lime), ("KernelShap", KernelShap)):
-            start = time.perf_counter()
-            ours(forward, random_state=0).attribute(inputs, n_samples=n, **options)
-            times[name].append(time.perf_counter() - start)
-        start = time.perf_counter()
-        bare()
-        times["model"].append(time.perf_counter() - start)
-    for name, theirs in (("Lime", CaptumLime), ("KernelShap", CaptumKernelShap)):
-        row = {
-            "case": f"{title} {name}",
-            "n": n,
-            "limette": statistics.median(times[name]),
-            "model": statistics.median(times["model"]),
-        }
+    runs = {"model": bare}
+    for name, ours, theirs in (
+        ("Lime", Lime, CaptumLime),
+        ("KernelShap", KernelShap, CaptumKernelShap),
+    ):
+        runs[name, "limette"] = lambda ours=ours: ours(forward, random_state=0).attribute(
+            inputs, n_samples=n, **options
+        )
         for per_eval in (1, 64):
-            row[f"captum{per_eval}"], _ = timed(
-                lambda theirs=theirs, p=per_eval: theirs(forward).attribute(
-                    inputs, n_samples=n, perturbations_per_eval=p, **options
-                ),
-                max(1, repeats // 2),
-            )
+            runs[name, f"captum{per_eval}"] = lambda theirs=theirs, p=per_eval: theirs(
+                forward
+            ).attribute(inputs, n_samples=n, perturbations_per_eval=p, **options)
+    times = {key: [] for key in runs}
+    for _ in range(repeats):
+        for key, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[key].append(time.perf_counter() - start)
+    for name in ("Lime", "KernelShap"):
+        row = {"case": f"{title} {name}", "n": n, "model": statistics.median(times["model"])}
+        for column in ("limette", "captum1", "captum64"):
+            row[column] = statistics.median(times[name, column])
         rows.append(row)
         print_row(row)
 
@@ -131,11 +131,11 @@ def part_mlp(quick, rows):
     n = 1000 if quick else 5000
     options = {"target": target}
     bare = bare_model(net, x, torch.arange(30)[None], n, n)
-    compare_with_captum("MLP", net, x, options, n, 5, bare, rows)
+    compare_with_captum("MLP", net, x, options, n, 3 if quick else 5, bare, rows)
     return net, X
 
 
-def part_image(quick, rows):
+def part_image(quick, samples, repeats, rows):
     from skimage.segmentation import slic
 
     from limette._demo_models import (
@@ -158,7 +158,7 @@ def part_image(quick, rows):
     mask = torch.as_tensor(segments)[None, None]
     with torch.no_grad():
         target = int(forward(inputs).argmax())
-    n = 16 if quick else 1000
+    n = 16 if quick else samples
     options = {"target": target, "feature_mask": mask}
     # limette's default for one 224² image: 3 perturbations per model call
     bare = bare_model(forward, inputs, mask, n, 3)
@@ -210,6 +210,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="few samples, small image part")
     parser.add_argument("--skip-image", action="store_true")
+    parser.add_argument("--image-samples", type=int, default=1000)
+    parser.add_argument("--image-repeats", type=int, default=1)
     args = parser.parse_args()
     rows = []
     print(
@@ -219,7 +221,7 @@ def main():
     print("|" + "---|" * 9, flush=True)
     net, X = part_mlp(args.quick, rows)
     if not args.skip_image:
-        part_image(args.quick, rows)
+        part_image(args.quick, args.image_samples, args.image_repeats, rows)
     gap, scale = part_shap(net, X, args.quick, rows)
     for row in rows:
         if "shap" in row:

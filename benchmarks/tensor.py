@@ -27,6 +27,7 @@ import torch  # noqa: E402
 
 from limette import KernelShap, Lime  # noqa: E402
 from limette.compose import mask_compose  # noqa: E402
+from limette.tensor import _ELEMENTS_PER_CALL  # noqa: E402
 
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")
@@ -130,7 +131,8 @@ def part_mlp(quick, rows):
     target = int(net(x).argmax())
     n = 1000 if quick else 5000
     options = {"target": target}
-    bare = bare_model(net, x, torch.arange(30)[None], n, n)
+    per_call = min(n, _ELEMENTS_PER_CALL["cpu"] // x.numel())
+    bare = bare_model(net, x, torch.arange(30)[None], n, per_call)
     compare_with_captum("MLP", net, x, options, n, 3 if quick else 5, bare, rows)
     return net, X
 
@@ -160,8 +162,9 @@ def part_image(quick, samples, repeats, rows):
         target = int(forward(inputs).argmax())
     n = 16 if quick else samples
     options = {"target": target, "feature_mask": mask}
-    # limette's default for one 224² image: 3 perturbations per model call
-    bare = bare_model(forward, inputs, mask, n, 3)
+    # the model alone, in calls of limette's default size (one 224² image on the CPU)
+    per_call = max(1, _ELEMENTS_PER_CALL["cpu"] // inputs.numel())
+    bare = bare_model(forward, inputs, mask, n, per_call)
     compare_with_captum("EfficientNet", forward, inputs, options, n, 1 if quick else 3, bare, rows)
 
 

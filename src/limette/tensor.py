@@ -37,10 +37,11 @@ from .surrogates import ConstrainedLeastSquares, Lasso
 __all__ = ["KernelShap", "Lime", "LimeBase", "get_exp_kernel_similarity_function"]
 
 #: Input elements per model call when ``perturbations_per_eval`` is not given. On the CPU
-#: a whole tabular neighbourhood, or ~3 images of 224² (EfficientNet-Lite0 ran ~30 images/s
-#: at batches of 1-3 and ~22 at 12 on a 2-core VM); on accelerators ~100 such images (larger
-#: batches win there; to be measured).
-_ELEMENTS_PER_CALL = {"cpu": 2**19, "accelerator": 2**24}
+#: a tabular neighbourhood of ~4000 rows, or one image of 224² (EfficientNet-Lite0 on a
+#: 2-core VM: 200 images took 6.3 s one per call and 8.5 s three per call; see
+#: benchmarks/RESULTS.md); on accelerators ~100 such images (larger batches win there; to
+#: be measured).
+_ELEMENTS_PER_CALL = {"cpu": 2**17, "accelerator": 2**24}
 
 
 class Lime(LimeBase):
@@ -132,7 +133,7 @@ class Lime(LimeBase):
             Perturbations per example (Captum's default 25).
         perturbations_per_eval : int, optional
             Perturbations (of every example) per model call; by default as many as fit in
-            about half a million input elements on the CPU (sixteen million on a GPU).
+            about 130 thousand input elements on the CPU (sixteen million on a GPU).
         return_input_shape : bool
             Attributions in the inputs' shape, or coefficients ``(B, d)``.
         show_progress : bool

@@ -180,7 +180,14 @@ def part_image(quick, samples, repeats, rows):
     # the model alone, in calls of limette's default size (one 224² image on the CPU)
     per_call = max(1, _ELEMENTS_PER_CALL["cpu"] // inputs.numel())
     bare = bare_model(forward, inputs, mask, n, per_call)
-    compare_with_captum("EfficientNet", forward, inputs, options, n, 1 if quick else 3, bare, rows)
+    compare_with_captum("EfficientNet", forward, inputs, options, n, repeats, bare, rows)
+    for name, explainer in (("Lime", Lime), ("KernelShap", KernelShap)):
+        inside, total = time_outside_model(explainer, forward, inputs, options, n)
+        print(
+            f"EfficientNet {name}: {total:.2f} s, of which {total - inside:.3f} s "
+            f"({(total - inside) / total:.1%}) outside the model",
+            flush=True,
+        )
 
 
 def part_shap(net, X, quick, rows):

@@ -13,6 +13,7 @@ from .image import ImageExplainer
 from .image_explanation import ImageExplanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .tensor import KernelShap, Lime, LimeBase
 from .text import TextExplainer, TextExplanation
 
 __version__ = "0.1.0"
@@ -25,6 +26,9 @@ __all__ = [
     "ExplanationSet",
     "ImageExplainer",
     "ImageExplanation",
+    "KernelShap",
+    "Lime",
+    "LimeBase",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",

@@ -14,6 +14,7 @@ from .image import ImageExplainer
 from .image_explanation import ImageExplanation
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
 from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .tensor import KernelShap, Lime, LimeBase
 from .text import TextExplainer, TextExplanation
 from .uncertainty import BayesianRidge, Bootstrap
 
@@ -30,6 +31,9 @@ __all__ = [
     "ExplanationSet",
     "ImageExplainer",
     "ImageExplanation",
+    "KernelShap",
+    "Lime",
+    "LimeBase",
     "LinearFit",
     "PercentileDiscretizer",
     "QuartileDiscretizer",

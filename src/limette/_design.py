@@ -99,3 +99,57 @@ class WeightedDesign:
         cross = self.cross[np.ix_(features, targets)]
         fitted = np.einsum("ft,ft->t", coef, gram @ coef - 2.0 * cross)
         return np.maximum(self.total_sum_of_squares[targets] + fitted, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class StackedDesign:
+    """``B`` independent weighted designs of equal shape, one per example of a batch.
+
+    ``X`` is ``(B, n, d)`` (a broadcast view when every example shares its samples),
+    ``Y`` is ``(B, n, k)`` and ``w`` is ``(B, n)``. The batched counterpart of
+    :class:`WeightedDesign`: every moment gains a leading axis of length ``B``.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    w: np.ndarray
+
+    @cached_property
+    def weight_sum(self) -> np.ndarray:
+        """``Σ w`` of each design (``B``)."""
+        return np.asarray(self.w.sum(axis=-1))
+
+    @cached_property
+    def x_mean(self) -> np.ndarray:
+        """Weighted mean of each column of ``X`` (``B × d``)."""
+        return np.asarray(np.einsum("bn,bnd->bd", self.w, self.X) / self.weight_sum[:, None])
+
+    @cached_property
+    def y_mean(self) -> np.ndarray:
+        """Weighted mean of each column of ``Y`` (``B × k``)."""
+        return np.asarray(np.einsum("bn,bnk->bk", self.w, self.Y) / self.weight_sum[:, None])
+
+    @cached_property
+    def _xc(self) -> np.ndarray:
+        return np.asarray(self.X - self.x_mean[:, None, :])
+
+    @cached_property
+    def gram(self) -> np.ndarray:
+        """Weighted centred Gram matrices (``B × d × d``)."""
+        return np.asarray((self._xc * self.w[..., None]).transpose(0, 2, 1) @ self._xc)
+
+    @cached_property
+    def cross(self) -> np.ndarray:
+        """Weighted centred cross products (``B × d × k``)."""
+        yc = self.Y - self.y_mean[:, None, :]
+        return np.asarray((self._xc * self.w[..., None]).transpose(0, 2, 1) @ yc)
+
+    @cached_property
+    def total_sum_of_squares(self) -> np.ndarray:
+        """``Σ w (y - ȳ)²`` of each target of each design (``B × k``)."""
+        yc = self.Y - self.y_mean[:, None, :]
+        return np.asarray(np.einsum("bn,bnk->bk", self.w, yc * yc))
+
+    def design(self, b: int) -> WeightedDesign:
+        """Design ``b`` on its own."""
+        return WeightedDesign(np.asarray(self.X[b]), self.Y[b], self.w[b])

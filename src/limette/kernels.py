@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from scipy.spatial.distance import cdist
+from scipy.special import gammaln
 
 from ._validation import lookup
 from .errors import InputError
@@ -23,6 +24,7 @@ __all__ = [
     "get_distance",
     "get_kernel",
     "lime_kernel",
+    "shapley_kernel",
 ]
 
 Distance = Callable[[np.ndarray], np.ndarray]
@@ -100,3 +102,19 @@ def get_kernel(
         raise InputError(f"kernel_width must be a positive number; got {kernel_width!r}")
     function: Any = kernel if callable(kernel) else lookup(_KERNELS, kernel or "lime", "kernel")
     return partial(function, kernel_width=kernel_width)
+
+
+def shapley_kernel(Z: np.ndarray, anchor_weight: float = 1e6) -> np.ndarray:
+    """Kernel SHAP's weight of each coalition (row of 0/1 ``Z``, ``n × d``).
+
+    ``(d - 1) / (C(d, s) · s · (d - s))`` for a coalition of ``s`` features; the empty and
+    the full coalition (infinite weight in theory) get ``anchor_weight``.
+    """
+    d = Z.shape[1]
+    size = np.rint(Z.sum(axis=1)).astype(int)
+    inner = (size > 0) & (size < d)
+    safe = np.where(inner, size, 1)
+    rest = np.where(inner, d - size, 1)
+    log_choose = gammaln(d + 1) - gammaln(safe + 1) - gammaln(rest + 1)
+    weights = (d - 1) / (np.exp(log_choose) * safe * rest)
+    return np.where(inner, weights, anchor_weight)

@@ -31,7 +31,9 @@ __all__ = [
     "BernoulliSampler",
     "KernelWeightedSampler",
     "Sampler",
+    "ShapleySampler",
     "UniformCountSampler",
+    "all_coalitions",
     "get_sampler",
     "uniform_stream",
 ]
@@ -259,7 +261,69 @@ class KernelWeightedSampler:
         return _with_instance(_subsets(counts, u[:, 1:]), d)
 
 
-SAMPLERS: dict[str, type] = {"bernoulli": BernoulliSampler, "uniform_count": UniformCountSampler}
+def _subsets_of_sizes(sizes: np.ndarray, d: int, rng: np.random.Generator) -> np.ndarray:
+    """One uniformly random subset of each size, as rows of 0/1 (ranks of uniform keys)."""
+    ranks = np.argsort(np.argsort(rng.random((len(sizes), d)), axis=1), axis=1)
+    return (ranks < sizes[:, None]).astype(float)
+
+
+@dataclass(frozen=True)
+class ShapleySampler:
+    """Kernel SHAP's coalitions: sizes drawn with probability ∝ ``(d-1) / (s (d-s))``.
+
+    Row 0 is the full coalition and row 1 the empty one (the efficiency constraint's
+    anchors); every other row is a uniformly random subset of a size drawn from the
+    Shapley kernel's marginal, so that equal weights make the least-squares fit the
+    Shapley kernel's. With ``paired=True`` each coalition is followed by its complement
+    (antithetic sampling), which cancels the odd-order error terms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = ShapleySampler().sample(6, 4, np.random.default_rng(0))
+    >>> Z[:2].tolist(), (Z[2] + Z[3]).tolist()
+    ([[1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 0.0]], [1.0, 1.0, 1.0, 1.0])
+    """
+
+    paired: bool = True
+
+    def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
+        Z = np.zeros((n, d))
+        Z[0] = 1.0
+        if n <= 2 or d < 2:
+            Z[2::2] = 1.0
+            return Z
+        sizes = np.arange(1, d)
+        probabilities = (d - 1) / (sizes * (d - sizes))
+        count = (n - 1) // 2 if self.paired else n - 2
+        drawn = rng.choice(sizes, size=count, p=probabilities / probabilities.sum())
+        coalitions = _subsets_of_sizes(drawn, d, rng)
+        if self.paired:
+            pairs = np.stack([coalitions, 1.0 - coalitions], axis=1).reshape(-1, d)
+            Z[2:] = pairs[: n - 2]
+        else:
+            Z[2:] = coalitions
+        return Z
+
+
+def all_coalitions(d: int) -> np.ndarray:
+    """All ``2**d`` rows of 0/1: the full coalition first, the empty one second.
+
+    Examples
+    --------
+    >>> all_coalitions(2).tolist()
+    [[1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]
+    """
+    codes = np.arange(2**d)
+    codes = np.concatenate([[2**d - 1, 0], codes[1:-1]])
+    return ((codes[:, None] >> np.arange(d)) & 1).astype(float)
+
+
+SAMPLERS: dict[str, type] = {
+    "bernoulli": BernoulliSampler,
+    "shapley": ShapleySampler,
+    "uniform_count": UniformCountSampler,
+}
 
 
 def get_sampler(sampler: str | Sampler) -> Sampler:

@@ -128,25 +128,27 @@ class TableSampler:
         else:
             inputs, interpretable = np.empty((n, d)), np.empty((n, d))
         first = self._slot_of(row)
+        uniform_buffer = np.empty((min(BLOCK, n), len(self.columns)))
+        index_buffer = np.empty(uniform_buffer.shape, dtype=np.intp)
         for start in range(0, n, BLOCK):
             block = slice(start, min(start + BLOCK, n))
-            uniforms = rng.random((block.stop - start, len(self.columns)))
-            index = self._slot_index(uniforms)
-            values = inverse_cdf_values(self.slots, index, uniforms)
+            uniforms = rng.random(out=uniform_buffer[: block.stop - start])
+            index = self._slot_index(uniforms, index_buffer[: block.stop - start])
             if self.discretizer is None:
                 interpretable[block, self.columns] = index == first
-                inputs[block, self.columns] = values
+                inputs[block, self.columns] = inverse_cdf_values(self.slots, index, uniforms)
             else:
                 np.equal(index, first, out=interpretable[block])
-                inputs[block] = values
+                inverse_cdf_values(self.slots, index, uniforms, out=inputs[block])
         inputs[0] = row
         interpretable[0] = (row - self.means) / self.scales
         interpretable[0, self.columns] = 1.0
         return interpretable, inputs
 
-    def _slot_index(self, uniforms: np.ndarray) -> np.ndarray:
-        """Global slot of each uniform: the inverse CDF of the frequencies, by counting."""
-        index = np.broadcast_to(self.offsets, uniforms.shape).copy()
+    def _slot_index(self, uniforms: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Global slot of each uniform (written to ``index``): the inverse CDF of the
+        frequencies, by counting."""
+        index[...] = self.offsets
         for step in range(self.cumulative.shape[1] - 1):
             index += uniforms >= self.cumulative[:, step]
         return index

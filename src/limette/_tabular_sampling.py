@@ -163,13 +163,12 @@ class TableSampler:
             else:
                 index = self._slot_index(uniforms, tilted)
                 uniforms = self._untilt(uniforms, index, tilted)
-            values = inverse_cdf_values(self.slots, index, uniforms)
             if self.discretizer is None:
                 interpretable[block, self.columns] = index == own
-                inputs[block, self.columns] = values
+                inputs[block, self.columns] = inverse_cdf_values(self.slots, index, uniforms)
             else:
                 np.equal(index, own, out=interpretable[block])
-                inputs[block] = values
+                inverse_cdf_values(self.slots, index, uniforms, out=inputs[block])
         if first:
             inputs[0] = row
             interpretable[0] = (row - self.means) / self.scales

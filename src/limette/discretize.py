@@ -166,16 +166,21 @@ def _bin_names(name: str, thresholds: np.ndarray) -> list[str]:
     return [*names, f"{name} > {thresholds[-1]:.2f}"]
 
 
-def inverse_cdf_values(table: np.ndarray, index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+def inverse_cdf_values(
+    table: np.ndarray, index: np.ndarray, uniforms: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """``clip(mean + scale * ndtri(start + u * step), low, high)`` with table columns ``index``.
 
     ``table`` has shape ``(6, K)`` (see :meth:`Discretizer._tabulate`); ``index`` and
     ``uniforms`` have the same shape. One gather brings all six constants, each contiguous.
+    The probability is kept in ``[0, 1]`` so that rounding never produces NaN; an infinite
+    quantile is clipped to the bin's bound.
     """
     start, step, scale, mean, low, high = table.take(index, axis=1)
     step *= uniforms
     step += start
-    values = ndtri(step, out=step)
+    np.clip(step, 0.0, 1.0, out=step)
+    values = ndtri(step, out=step if out is None else out)
     values *= scale
     values += mean
     return np.clip(values, low, high, out=values)

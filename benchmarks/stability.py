@@ -317,13 +317,15 @@ def image_section(quick: bool) -> None:
 
     Plain Bernoulli sampling (lime's) against the Sobol default, at growing sample sizes.
     When ``explain`` takes no ``sampler`` argument, the scheme is chosen by swapping the
-    ``BernoulliSampler`` the image module builds for one with that scheme.
+    ``BernoulliSampler`` that the image modules (``limette.image``, ``limette._image_plan``)
+    build for one with that scheme.
     """
     if not hasattr(limette, "ImageExplainer"):
         print("\nImage section skipped: limette.ImageExplainer is not available on this branch.")
         return
     import functools
     import importlib
+    import importlib.util
 
     import torch
 
@@ -335,21 +337,23 @@ def image_section(quick: bool) -> None:
     image = chelsea_224()
     label = int(np.argmax(classifier(image[None])[0]))
     explainer = limette.ImageExplainer(random_state=0)
-    module = importlib.import_module(type(explainer).__module__)
+    modules = [importlib.import_module(type(explainer).__module__)]
+    if importlib.util.find_spec("limette._image_plan") is not None:
+        modules.append(importlib.import_module("limette._image_plan"))
+    modules = [m for m in modules if hasattr(m, "BernoulliSampler")]
     accepts_sampler = "sampler" in inspect.signature(explainer.explain).parameters
     redraws = 5 if quick else 20
     sizes = [100, 200, 400] if quick else [250, 500, 1000, 2000]
     print(f"\nEfficientNet-Lite0 on chelsea, label {label}, {redraws} re-draws, top 5 segments\n")
     print("| sampler | samples | median top-5 Jaccard | mean top-5 Jaccard |")
     print("|---|---|---|---|")
-    original = getattr(module, "BernoulliSampler", None)
     try:
         for scheme in ("random", "sobol"):
             kwargs = {}
             if accepts_sampler:
                 kwargs["sampler"] = BernoulliSampler(scheme=scheme)
-            elif original is not None:
-                module.BernoulliSampler = functools.partial(original, scheme=scheme)
+            for module in modules if not accepts_sampler else []:
+                module.BernoulliSampler = functools.partial(BernoulliSampler, scheme=scheme)
             for n in sizes:
                 tops = [
                     top5(
@@ -371,8 +375,8 @@ def image_section(quick: bool) -> None:
                     f"| {scheme} | {n} | {np.median(pairs):.2f} | {pairs.mean():.3f} |", flush=True
                 )
     finally:
-        if original is not None:
-            module.BernoulliSampler = original
+        for module in modules:
+            module.BernoulliSampler = BernoulliSampler
 
 
 def main() -> None:

@@ -8,8 +8,13 @@ absolute weight, and compute for every pair (``i`` inside the top ``K``, ``j`` o
     z_ij = (|b_i| - |b_j|) / sqrt(se_i² + se_j²)
 
 with the ridge standard errors of :func:`limette.surrogates.ridge_std`. When the smallest
-``z`` reaches the normal quantile of ``confidence`` for every explained label, the
-ranking is stable and sampling stops; otherwise the next batch is sized from how far
+``z`` reaches its target for every explained label, the ranking is stable and sampling
+stops. Every look at the data is a chance to stop on a tie by luck, so the ``i``-th look
+tests at level ``(1 - confidence) · 6 / (π² i²)`` (these sum to ``1 - confidence``): a
+tie stops early with probability at most ``1 - confidence``, however many batches it
+takes (with one fixed level a tie stopped early in about a third of runs). The test is
+two-sided: the ranking puts the larger of two tied weights first, so a tie's ``z`` is the
+absolute value of a normal. Otherwise the next batch is sized from how far
 ``z`` is from the target (standard errors shrink like ``1/sqrt(n)``), at least
 ``batch`` and at most doubling the sample, until ``max_samples``. Batches come from one
 random stream, so a seed gives the same explanation every time.
@@ -41,7 +46,7 @@ class AutoSamples:
     ----------
     confidence : float
         Required one-sided normal confidence that every top-``K`` feature outranks every
-        other feature.
+        other feature, over all the looks at the data together (see the module notes).
     top_k : int, optional
         ``K``; defaults to the explanation's ``num_features``, at most 5 (the last of ten
         features is often tied with the eleventh, and no sample size settles a tie).
@@ -105,6 +110,17 @@ def ranking_z(samples: np.ndarray, targets: np.ndarray, weights: np.ndarray, k: 
     return worst
 
 
+def look_target(confidence: float, look: int) -> float:
+    """The ``z`` that the ``look``-th test (from 1) must reach: the normal quantile at
+    ``1 - (1 - confidence) · 3 / (π² look²)`` (two-sided level ``(1 - confidence) · 6 /
+    (π² look²)``).
+
+    >>> round(look_target(0.95, 1), 3), round(look_target(0.95, 2), 3)
+    (2.165, 2.669)
+    """
+    return float(-ndtri((1.0 - confidence) * 3.0 / (np.pi**2 * look**2)))
+
+
 def adaptive_samples(
     draw: Callable[[int, bool], tuple[np.ndarray, Any]],
     model: Callable[[Any], np.ndarray],
@@ -122,11 +138,12 @@ def adaptive_samples(
     outputs and what to record in the explanation's metadata.
     """
     k = check_positive_int(rule.top_k or min(num_features, 5), "top_k")
-    target = float(ndtri(rule.confidence))
     parts: list[np.ndarray] = []
     outputs: list[np.ndarray] = []
-    size, used, z = min(rule.batch, rule.max_samples), 0, 0.0
+    size, used, z, look = min(rule.batch, rule.max_samples), 0, 0.0, 0
     while True:
+        look += 1
+        target = look_target(rule.confidence, look)
         new_samples, inputs = draw(size, used == 0)
         parts.append(new_samples)
         outputs.append(model(inputs))
@@ -146,6 +163,7 @@ def adaptive_samples(
         "samples_used": used,
         "stop_reason": reason,
         "rank_z": z,
+        "rank_z_target": target,
         "confidence": rule.confidence,
         "top_k": k,
     }

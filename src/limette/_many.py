@@ -25,6 +25,7 @@ import numpy as np
 
 from ._random import instance_generator
 from ._validation import as_model_output
+from ._workspace import reusing_arrays
 from .errors import LimetteError, ModelCallError
 from .explanation import Explanation
 
@@ -218,12 +219,13 @@ def run_chunk(
     """
     chunk = _Chunk(plan, predict_fn, batch_size)
     reported = 0
-    for index, instance in zip(indices, instances):
-        chunk.add(int(index), instance)
-        if on_done is not None and len(chunk.outcomes) > reported:
-            on_done(len(chunk.outcomes) - reported)
-            reported = len(chunk.outcomes)
-    outcomes = chunk.flush()
+    with reusing_arrays():
+        for index, instance in zip(indices, instances):
+            chunk.add(int(index), instance)
+            if on_done is not None and len(chunk.outcomes) > reported:
+                on_done(len(chunk.outcomes) - reported)
+                reported = len(chunk.outcomes)
+        outcomes = chunk.flush()
     if on_done is not None and len(outcomes) > reported:
         on_done(len(outcomes) - reported)
     return outcomes

@@ -21,6 +21,7 @@ from ._plan import FitOptions
 from ._random import RandomState
 from ._tabular_sampling import CONTINUOUS_SAMPLERS, DEFAULT_SAMPLER
 from ._validation import check_positive_int, lookup
+from ._workspace import empty
 from .errors import InputError
 from .explanation import Explanation
 from .sampling import SCHEMES
@@ -66,7 +67,12 @@ class TabularPlan:
         return Neighbourhood(samples, weigh(samples), inputs, row)
 
     def compose(self, pieces: list[Any]) -> Any:
-        rows = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+        if len(pieces) == 1:
+            rows = pieces[0]
+        else:
+            first = pieces[0]
+            rows = empty((sum(len(piece) for piece in pieces), first.shape[1]), first.dtype)
+            np.concatenate(pieces, out=rows)
         return self.explainer._model_input(rows)
 
     def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> Explanation:

@@ -15,7 +15,9 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 
+from ._quantile_table import QuantileTable, slot_index
 from ._validation import lookup
+from ._workspace import empty
 from .discretize import Discretizer, inverse_cdf_values
 from .errors import InputError, LimetteWarning
 from .sampling import UniformStream, uniform_stream
@@ -32,8 +34,9 @@ def _latin_hypercube(n: int, d: int, rng: np.random.Generator) -> np.ndarray:
 
 CONTINUOUS_SAMPLERS = {"gaussian": _gaussian, "lhs": _latin_hypercube}
 
-#: Rows drawn per block: small enough for the temporaries to stay in cache.
-BLOCK = 1024
+#: Values drawn per block (rows times columns, at least 64 rows): small enough for the
+#: temporaries to stay in cache, large enough that per-block work is negligible.
+BLOCK_VALUES = 32768
 
 #: The default ``sampler`` of :meth:`TabularExplainer.explain` (see the benchmark
 #: ``benchmarks/stability.py``): lime's distribution, less variance between re-draws.
@@ -50,7 +53,9 @@ class TableSampler:
     slot into the model input. A bin's row draws from its truncated normal, reusing the
     uniform's position inside the slot's frequency interval (uniform and independent of
     the slot), so one uniform per value does both jobs; a category's row returns the
-    category itself.
+    category itself. ``table`` tabulates that map from uniform to value per column
+    (:class:`~limette._quantile_table.QuantileTable`); the interpretable value "same slot
+    as the instance" is the uniform falling in the instance's frequency interval.
     """
 
     means: np.ndarray
@@ -63,6 +68,8 @@ class TableSampler:
     slot_values: np.ndarray
     categorical: np.ndarray
     discretizer: Discretizer | None
+    table: QuantileTable
+    slot_numbers: tuple[dict[float, int], ...]
 
     @classmethod
     def learn(
@@ -101,6 +108,8 @@ class TableSampler:
             slot_values,
             np.asarray(categorical, dtype=np.intp),
             discretizer,
+            QuantileTable.build(slots, cumulative, offsets),
+            tuple({float(v): k for k, v in enumerate(values)} for values, _ in tables),
         )
 
     def check_categories(self, row: np.ndarray, names: list[str]) -> None:
@@ -135,8 +144,9 @@ class TableSampler:
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(interpretable, model_inputs)``, both ``(n, d)``; row 0 is the instance.
 
-        Rows are drawn in fixed blocks of :data:`BLOCK` so that temporaries stay in cache;
-        the block size is internal, so results never depend on how the caller batches.
+        Rows are drawn in blocks of about :data:`BLOCK_VALUES` values so that temporaries
+        stay in cache; the block size depends only on ``d``, so results never depend on how
+        the caller batches.
         Every random choice comes from one stream of uniforms drawn with ``scheme``
         (:func:`limette.sampling.uniform_stream`); pass ``stream`` to continue one across
         calls, with ``first=False`` after the first call. With ``tilt_width`` the rows come
@@ -147,33 +157,52 @@ class TableSampler:
         gaussian = d if self.discretizer is None else 0
         if stream is None:
             stream = uniform_stream(scheme, self.uniform_width(d), rng)
-        inputs, interpretable = np.empty((n, d)), np.empty((n, d))
+        inputs, interpretable = empty((n, d)), empty((n, d))
         own = self._slot_of(row)
+        low, high = self._interval(own)
         tilted = None if tilt_width is None else self._tilted(own, tilt_width)
-        for start in range(1 if first else 0, n, BLOCK):
-            block = slice(start, min(start + BLOCK, n))
+        rows = max(64, BLOCK_VALUES // max(d, 1))
+        for start in range(1 if first else 0, n, rows):
+            block = slice(start, min(start + rows, n))
             u = stream.draw(block.stop - start)
             if gaussian:
                 draws = self._gaussian(u[:, :d], rng, method, row, around_instance, tilt_width)
                 inputs[block] = draws
                 interpretable[block] = (draws - self.means) / self.scales
-            uniforms = u[:, gaussian:]
-            if tilted is None:
-                index = self._slot_index(uniforms)
-            else:
-                index = self._slot_index(uniforms, tilted)
-                uniforms = self._untilt(uniforms, index, tilted)
-            if self.discretizer is None:
-                interpretable[block, self.columns] = index == own
-                inputs[block, self.columns] = inverse_cdf_values(self.slots, index, uniforms)
-            else:
-                np.equal(index, own, out=interpretable[block])
-                inverse_cdf_values(self.slots, index, uniforms, out=inputs[block])
+            if len(self.columns):
+                self._frequency_block(
+                    u[:, gaussian:], own, (low, high), tilted, interpretable[block], inputs[block]
+                )
         if first:
             inputs[0] = row
             interpretable[0] = (row - self.means) / self.scales
             interpretable[0, self.columns] = 1.0
         return interpretable, inputs
+
+    def _frequency_block(
+        self,
+        uniforms: np.ndarray,
+        own: np.ndarray,
+        interval: tuple[np.ndarray, np.ndarray],
+        tilted: np.ndarray | None,
+        interpretable: np.ndarray,
+        inputs: np.ndarray,
+    ) -> None:
+        """Fill the frequency-sampled columns of one block from their uniforms."""
+        whole = self.discretizer is not None  # then every column is frequency-sampled
+        values = inputs if whole else np.empty(uniforms.shape)
+        if tilted is None:
+            same = (uniforms >= interval[0]) & (uniforms < interval[1])
+            self.table.draw(uniforms, out=values)
+        else:
+            index = self._slot_index(uniforms, tilted)
+            same = index == own
+            inverse_cdf_values(self.slots, index, self._untilt(uniforms, index, tilted), out=values)
+        if whole:
+            interpretable[:] = same
+        else:
+            interpretable[:, self.columns] = same
+            inputs[:, self.columns] = values
 
     def _gaussian(
         self,
@@ -226,22 +255,29 @@ class TableSampler:
         share = (uniforms - low_t) / np.where(high_t > low_t, high_t - low_t, 1.0)
         return np.asarray(low + np.clip(share, 0.0, 1.0) * (high - low))
 
-    def _slot_index(self, uniforms: np.ndarray, cumulative: np.ndarray | None = None) -> np.ndarray:
-        """Global slot of each uniform: the inverse CDF of the frequencies, by counting."""
-        cumulative = self.cumulative if cumulative is None else cumulative
-        index = np.broadcast_to(self.offsets, uniforms.shape).copy()
-        for step in range(cumulative.shape[1] - 1):
-            index += uniforms >= cumulative[:, step]
-        return index
+    def _slot_index(self, uniforms: np.ndarray, cumulative: np.ndarray) -> np.ndarray:
+        return slot_index(uniforms, cumulative, self.offsets, np.arange(len(self.columns)))
 
     def _slot_of(self, row: np.ndarray) -> np.ndarray:
-        """The slot of the instance's own value in every frequency-sampled column."""
+        """The slot of the instance's own value in every frequency-sampled column (-1
+        where the value never occurs in training)."""
         coded = row if self.discretizer is None else self.discretizer.discretize(row)
-        slots = np.empty(len(self.columns), dtype=np.intp)
-        for j, column in enumerate(self.columns):
-            matches = np.flatnonzero(self._column_values(column) == coded[column])
-            slots[j] = self.offsets[j] + (matches[0] if matches.size else -1 - self.offsets[j])
-        return slots
+        return np.array(
+            [
+                offset + numbers[value] if (value := float(coded[column])) in numbers else -1
+                for column, offset, numbers in zip(self.columns, self.offsets, self.slot_numbers)
+            ],
+            dtype=np.intp,
+        )
+
+    def _interval(self, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The interval of uniforms that draws each column's slot ``own`` (empty for -1)."""
+        padded = np.hstack([np.zeros((len(own), 1)), self.cumulative])
+        position, rows = own - self.offsets, np.arange(len(own))
+        known = own >= 0
+        position = np.where(known, position, 0)
+        low, high = padded[rows, position], padded[rows, position + 1]
+        return np.where(known, low, 2.0), np.where(known, high, 2.0)
 
 
 def _warn_constant(constant: np.ndarray) -> None:

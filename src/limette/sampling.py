@@ -7,7 +7,8 @@ statistics) in :mod:`limette._tabular_sampling`, from the same uniform streams.
 Every sampler turns uniform numbers into samples, so *how the uniforms are drawn* is a
 separate choice (:func:`uniform_stream`): ``"random"`` (independent, lime's plain
 sampling), ``"antithetic"`` (pairs ``u`` and ``1 - u``), ``"sobol"`` (scrambled Sobol
-points, :class:`scipy.stats.qmc.Sobol`) or ``"stratified"`` (a Latin hypercube: each
+points, :class:`scipy.stats.qmc.Sobol`,
+under a random digital shift) or ``"stratified"`` (a Latin hypercube: each
 column's ``n`` values fall one in each of ``n`` equal strata). Each row is still uniform,
 so every scheme draws each sample from the same distribution as lime, with less
 variance between re-draws. :class:`KernelWeightedSampler` (GLIME) instead draws from the
@@ -16,9 +17,9 @@ kernel-weighted distribution, so the surrogate is fitted with unit weights.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -79,19 +80,40 @@ class _Stratified:
         return np.asarray((strata + self.rng.random((n, self.width))) / n)
 
 
-class _Sobol:
-    def __init__(self, rng: np.random.Generator, width: int) -> None:
-        from scipy.stats import qmc
+#: Bits of every Sobol coordinate (SciPy's default).
+_SOBOL_BITS = 30
 
-        # A seed drawn from ``rng``, not ``rng`` itself: SciPy may spawn from the
-        # generator's SeedSequence, which is shared by every instance of a call.
-        seed = np.random.default_rng(int(rng.integers(2**63)))
-        self.engine = qmc.Sobol(width, scramble=True, seed=seed)
+
+@lru_cache(maxsize=16)
+def _sobol_points(width: int, log2_n: int) -> np.ndarray:
+    """The first ``2**log2_n`` points of one fixed scrambled Sobol sequence, as integers.
+
+    Built once per shape: SciPy's scrambling costs about a millisecond per explanation, and
+    a random digital shift of a fixed scrambled sequence is as much a randomised QMC point
+    set as a fresh scramble. Smaller sizes are prefixes of larger ones (one seed).
+    """
+    from scipy.stats import qmc
+
+    engine = qmc.Sobol(width, scramble=True, seed=np.random.default_rng(0x5EED), bits=_SOBOL_BITS)
+    points = np.rint(engine.random_base2(log2_n) * 2.0**_SOBOL_BITS).astype(np.uint32)
+    points.setflags(write=False)
+    return points
+
+
+class _Sobol:
+    """Scrambled Sobol points under a random digital shift: each point is uniform on the
+    cube, and the set keeps the sequence's low discrepancy."""
+
+    def __init__(self, rng: np.random.Generator, width: int) -> None:
+        self.width, self.position = width, 0
+        self.shift = rng.integers(0, 2**_SOBOL_BITS, size=width, dtype=np.uint32)
 
     def draw(self, n: int) -> np.ndarray:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # balance needs powers of 2
-            return np.asarray(self.engine.random(n))
+        stop = self.position + n
+        points = _sobol_points(self.width, max(int(np.ceil(np.log2(max(stop, 1)))), 0))
+        shifted = points[self.position : stop] ^ self.shift
+        self.position = stop
+        return np.multiply(shifted, 2.0**-_SOBOL_BITS)
 
 
 SCHEMES: dict[str, Callable[[np.random.Generator, int], UniformStream]] = {

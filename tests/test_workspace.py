@@ -3,7 +3,7 @@
 import numpy as np
 
 from limette import TabularExplainer, _workspace
-from limette._workspace import empty, reusing_arrays
+from limette._workspace import empty, joined, reusing_arrays, rows
 
 
 def test_an_array_is_reused_only_once_released():
@@ -42,3 +42,21 @@ def test_a_model_that_keeps_its_inputs_sees_them_unchanged(cancer, cancer_forest
     for i, row in enumerate(rows):
         alone = explainer.explain(row, cancer_forest.predict_proba, num_samples=300)
         assert many[i].to_json() == alone.to_json()
+
+
+def test_rows_of_one_block_join_without_a_copy_and_start_over_once_released():
+    with reusing_arrays(block_rows=10):
+        first, second = rows(4, 3), rows(4, 3)
+        first[:], second[:] = 1.0, 2.0
+        both = joined([first, second])
+        assert both is not None and np.shares_memory(both, first)
+        np.testing.assert_array_equal(both, np.repeat([1.0, 2.0], 4)[:, None] * np.ones(3))
+        assert joined([second, first]) is None  # not in order
+        third = rows(4, 3)  # no room left beside the held rows: a new block
+        assert not np.shares_memory(third, first)
+        address = third.base.__array_interface__["data"][0]
+        del first, second, both, third
+        again = rows(4, 3)  # nothing holds the block any more: it starts over
+        assert again.base.__array_interface__["data"][0] == address
+        assert again.base.shape == (10, 3)
+    assert joined([np.ones((2, 3)), np.ones((2, 3))]) is None

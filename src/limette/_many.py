@@ -219,7 +219,7 @@ def run_chunk(
     """
     chunk = _Chunk(plan, predict_fn, batch_size)
     reported = 0
-    with reusing_arrays():
+    with reusing_arrays(batch_size):
         for index, instance in zip(indices, instances):
             chunk.add(int(index), instance)
             if on_done is not None and len(chunk.outcomes) > reported:

@@ -21,7 +21,7 @@ from ._plan import FitOptions
 from ._random import RandomState
 from ._tabular_sampling import CONTINUOUS_SAMPLERS, DEFAULT_SAMPLER
 from ._validation import check_positive_int, lookup
-from ._workspace import empty
+from ._workspace import empty, joined
 from .errors import InputError
 from .explanation import Explanation
 from .sampling import SCHEMES
@@ -67,11 +67,9 @@ class TabularPlan:
         return Neighbourhood(samples, weigh(samples), inputs, row)
 
     def compose(self, pieces: list[Any]) -> Any:
-        if len(pieces) == 1:
-            rows = pieces[0]
-        else:
-            first = pieces[0]
-            rows = empty((sum(len(piece) for piece in pieces), first.shape[1]), first.dtype)
+        rows = pieces[0] if len(pieces) == 1 else joined(pieces)
+        if rows is None:  # not back to back in one block: copied into one array
+            rows = empty((sum(len(piece) for piece in pieces), pieces[0].shape[1]))
             np.concatenate(pieces, out=rows)
         return self.explainer._model_input(rows)
 

@@ -17,7 +17,7 @@ from scipy.special import ndtri
 
 from ._quantile_table import QuantileTable, slot_index
 from ._validation import lookup
-from ._workspace import empty
+from ._workspace import empty, rows
 from .discretize import Discretizer, inverse_cdf_values
 from .errors import InputError, LimetteWarning
 from .sampling import UniformStream, uniform_stream
@@ -157,13 +157,13 @@ class TableSampler:
         gaussian = d if self.discretizer is None else 0
         if stream is None:
             stream = uniform_stream(scheme, self.uniform_width(d), rng)
-        inputs, interpretable = empty((n, d)), empty((n, d))
+        inputs, interpretable = rows(n, d), empty((n, d))
         own = self._slot_of(row)
         low, high = self._interval(own)
         tilted = None if tilt_width is None else self._tilted(own, tilt_width)
-        rows = max(64, BLOCK_VALUES // max(d, 1))
-        for start in range(1 if first else 0, n, rows):
-            block = slice(start, min(start + rows, n))
+        step = max(64, BLOCK_VALUES // max(d, 1))
+        for start in range(1 if first else 0, n, step):
+            block = slice(start, min(start + step, n))
             u = stream.draw(block.stop - start)
             if gaussian:
                 draws = self._gaussian(u[:, :d], rng, method, row, around_instance, tilt_width)

@@ -132,11 +132,26 @@ class Discretizer:
                     table[i, : len(values)] = values
 
     def discretize_columns(self, columns: np.ndarray) -> np.ndarray:
-        """Bin index of each value of the discretized columns (``n × m`` → ints)."""
+        """Bin index of each value of the discretized columns (``n × m`` → ints): the
+        number of the column's thresholds below the value."""
+        if len(columns) <= 64:  # a few rows (an instance): one comparison for all columns
+            padded = self._padded_thresholds()
+            return np.asarray((columns[:, :, None] > padded).sum(axis=2), dtype=np.intp)
         bins = np.empty(columns.shape, dtype=np.intp)
         for i, t in enumerate(self.thresholds_):
             bins[:, i] = np.searchsorted(t, columns[:, i])
         return bins
+
+    def _padded_thresholds(self) -> np.ndarray:
+        """``thresholds_`` as one ``(m, max thresholds)`` array padded with ``inf``."""
+        cached = getattr(self, "_padded", None)
+        if cached is None or cached[0] is not self.thresholds_:
+            width = max((len(t) for t in self.thresholds_), default=0)
+            padded = np.full((len(self.thresholds_), width), np.inf)
+            for i, t in enumerate(self.thresholds_):
+                padded[i, : len(t)] = t
+            cached = self._padded = (self.thresholds_, padded)
+        return cached[1]
 
     def discretize(self, X: np.ndarray) -> np.ndarray:
         """``X`` with every discretized feature replaced by its bin index."""

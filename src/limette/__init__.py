@@ -12,8 +12,9 @@ from .explanation import Explanation
 from .explanation_set import ExplanationSet, write_explanations
 from .image import ImageExplainer
 from .image_explanation import ImageExplanation
+from .recurrent import RecurrentTabularExplainer
 from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
-from .tabular import RecurrentTabularExplainer, TabularExplainer
+from .tabular import TabularExplainer
 from .tensor import KernelShap, Lime, LimeBase
 from .text import TextExplainer, TextExplanation
 from .uncertainty import BayesianRidge, Bootstrap

@@ -53,3 +53,29 @@ def test_interpretable_rows_say_whether_the_value_shares_the_instance_bin(cancer
     bins = explainer.discretizer.discretize(inputs)
     own = explainer.discretizer.discretize(row)
     np.testing.assert_array_equal(interpretable, (bins == own).astype(float))
+
+
+def test_given_bin_statistics_with_gaps_between_bins_are_drawn_exactly_enough():
+    """lime's training_data_stats may give bins bounds that leave gaps: the quantile
+    function then jumps at a bin boundary, and the draws must still come from each bin."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(400, 2))
+    stats = {
+        "means": {0: [-2.0, -0.5, 0.5, 2.0], 1: [-2.0, -0.5, 0.5, 2.0]},
+        "stds": {0: [1.0, 0.3, 0.3, 1.0], 1: [1.0, 0.3, 0.3, 1.0]},
+        "mins": {0: [-4.0, -1.0, 0.1, 1.5], 1: [-4.0, -1.0, 0.1, 1.5]},
+        "maxs": {0: [-1.5, -0.1, 1.0, 4.0], 1: [-1.5, -0.1, 1.0, 4.0]},
+        "feature_values": {0: [0, 1, 2, 3], 1: [0, 1, 2, 3]},
+        "feature_frequencies": {0: [0.1, 0.4, 0.3, 0.2], 1: [0.25, 0.25, 0.25, 0.25]},
+    }
+    sampler = TabularExplainer(X, training_data_stats=stats).sampler_
+    u = rng.random((40_000, 2))
+    drawn = sampler.table.draw(u, np.empty(u.shape))
+    shift = 2 * TOLERANCE / KNOTS
+    below, above = exact(sampler, np.clip(u - shift, 0, 1 - 1e-16)), exact(sampler, u + shift)
+    assert np.all((drawn >= below) & (drawn <= above))
+    bins = np.searchsorted(np.cumsum([0.1, 0.4, 0.3]), u[:, 0], side="right")
+    low, high = np.array(stats["mins"][0]), np.array(stats["maxs"][0])
+    assert np.all((drawn[:, 0] >= low[bins]) & (drawn[:, 0] <= high[bins]))
+    shares = [np.mean((drawn[:, 0] >= a) & (drawn[:, 0] <= b)) for a, b in zip(low, high)]
+    np.testing.assert_allclose(shares, [0.1, 0.4, 0.3, 0.2], atol=0.01)

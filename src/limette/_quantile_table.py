@@ -83,7 +83,8 @@ class QuantileTable:
         )
 
     def draw(self, uniforms: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """The quantiles of ``uniforms`` (``n × columns``), written to ``out``."""
+        """The quantiles of ``uniforms`` (``n × columns``), written to ``out`` (C-contiguous,
+        same shape)."""
         position = np.multiply(uniforms, KNOTS)
         knot = position.astype(np.intp)
         np.minimum(knot, KNOTS - 1, out=knot)

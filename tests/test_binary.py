@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from limette import AutoSamples, ImageExplainer, TextExplainer
-from limette._binary import DEFAULT_SAMPLER
 from limette._random import instance_generator, resolve_seed
 from limette.errors import InputError, UnknownOptionError
 from limette.sampling import SCHEMES, BernoulliSampler, UniformCountSampler
@@ -108,10 +107,15 @@ def test_the_sampler_draws_the_explained_samples(picture):
     np.testing.assert_array_equal(kept_words, expected.sum(axis=1))
 
 
-def test_default_sampler_is_recorded(picture):
-    assert DEFAULT_SAMPLER in SCHEMES
-    assert explain_image(picture).metadata["sampler"] == DEFAULT_SAMPLER
-    assert explain_text().metadata["sampler"] == DEFAULT_SAMPLER
+def test_default_samplers_are_recorded(picture):
+    """Images default to Sobol points, text to lime's plain sampling."""
+    image = explain_image(picture)
+    assert image.metadata["sampler"] == "sobol"
+    np.testing.assert_array_equal(image.coef, explain_image(picture, sampler="sobol").coef)
+    assert not np.array_equal(image.coef, explain_image(picture, sampler="random").coef)
+    text = explain_text()
+    assert text.metadata["sampler"] == "random"
+    np.testing.assert_array_equal(text.coef, explain_text(sampler="random").coef)
 
 
 @pytest.mark.parametrize("sampler", ["sobol", "random"])

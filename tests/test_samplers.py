@@ -9,6 +9,7 @@ from limette._engine import explanation_fields
 from limette.errors import UnknownOptionError
 from limette.kernels import cosine_distance, lime_kernel
 from limette.sampling import (
+    BERNOULLI_SCHEME,
     DEFAULT_SCHEME,
     SCHEMES,
     BernoulliSampler,
@@ -68,9 +69,10 @@ def test_bernoulli_keeps_each_feature_with_probability_p_independently(scheme, p
     np.testing.assert_allclose(both[off], p * p, atol=0.02)
 
 
-def test_default_scheme_is_a_known_scheme():
-    assert DEFAULT_SCHEME in SCHEMES
-    assert BernoulliSampler().scheme == DEFAULT_SCHEME
+def test_default_schemes():
+    """Images (Bernoulli) draw Sobol points by default; text keeps lime's stream."""
+    assert BernoulliSampler().scheme == BERNOULLI_SCHEME == "sobol"
+    assert UniformCountSampler().scheme == DEFAULT_SCHEME == "random"
 
 
 _D = 6

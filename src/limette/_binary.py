@@ -31,10 +31,7 @@ from ._random import instance_generator
 from ._validation import check_positive_int, lookup
 from .errors import InputError
 from .explanation import Explanation
-from .sampling import DEFAULT_SCHEME, SCHEMES, Sampler
-
-#: The default ``sampler`` of the image and text explainers (see :data:`SCHEMES`).
-DEFAULT_SAMPLER = DEFAULT_SCHEME
+from .sampling import SCHEMES, Sampler
 
 
 @dataclass(frozen=True)

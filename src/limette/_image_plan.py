@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ._binary import DEFAULT_SAMPLER, Setup, check_num_samples, check_sampler, neighbourhood
+from ._binary import Setup, check_num_samples, check_sampler, neighbourhood
 from ._image_input import baseline, check_image, segment
 from ._many import Neighbourhood
 from ._plan import FitOptions, compose_deferred
@@ -25,10 +25,14 @@ from .compose import is_torch, mask_compose
 from .errors import InputError
 from .image_explanation import ImageExplanation
 from .kernels import get_distance
-from .sampling import BernoulliSampler
+from .sampling import BERNOULLI_SCHEME, BernoulliSampler
 
 if TYPE_CHECKING:
     from .image import ImageExplainer
+
+#: The image explainer's default ``sampler``: scrambled Sobol points (see
+#: :data:`limette.sampling.BERNOULLI_SCHEME` for the measurement); ``"random"`` is lime's.
+DEFAULT_SAMPLER = BERNOULLI_SCHEME
 
 
 @dataclass(frozen=True)

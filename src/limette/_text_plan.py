@@ -15,16 +15,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ._binary import DEFAULT_SAMPLER, Setup, check_num_samples, check_sampler, neighbourhood
+from ._binary import Setup, check_num_samples, check_sampler, neighbourhood
 from ._many import Neighbourhood
 from ._plan import FitOptions, compose_deferred
 from .errors import InputError
 from .kernels import get_distance
-from .sampling import UniformCountSampler
+from .sampling import DEFAULT_SCHEME, UniformCountSampler
 
 if TYPE_CHECKING:
     from .text import TextExplainer, TextExplanation
 
+#: The text explainer's default ``sampler``: lime's stream (see
+#: :data:`limette.sampling.DEFAULT_SCHEME` for why).
+DEFAULT_SAMPLER = DEFAULT_SCHEME
 #: Composed text per model call when ``batch_size`` is not given (bytes): bounds memory.
 BATCH_BYTES = 1 << 24
 

@@ -19,11 +19,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._adaptive import AutoSamples
-from ._binary import DEFAULT_SAMPLER, explain_single
+from ._binary import explain_single
 from ._driver import stream
 from ._highlight import highlight_html
 from ._random import RandomState
-from ._text_plan import default_batch_size, documents, make_plan
+from ._text_plan import DEFAULT_SAMPLER, default_batch_size, documents, make_plan
 from ._text_plan import text_distances as _distances  # noqa: F401  (lime's name, tests)
 from ._tokens import IndexedText, SplitExpression, index_text
 from ._validation import lookup
@@ -221,9 +221,12 @@ class TextExplainer:
             Overrides the explainer's ``random_state`` for this call.
         sampler : {"random", "sobol", "stratified", "antithetic"}
             How the random numbers behind the samples are drawn; every choice draws lime's
-            distribution (a uniform number of words off,
-            :class:`~limette.sampling.UniformCountSampler`). ``"random"`` is lime's plain
-            sampling; TEMP_NOTE
+            distribution (a uniform number of words off, then which ones uniformly,
+            :class:`~limette.sampling.UniformCountSampler`), so the expected explanation
+            is lime's. ``"random"`` (default) is lime's plain sampling; ``"sobol"``
+            lowered the variance of the weights only 1.0-2.3× on real text models
+            (``benchmarks/RESULTS.md``), too unevenly to be the default. Recorded in
+            ``metadata["sampler"]``.
 
         Returns
         -------

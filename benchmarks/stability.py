@@ -8,13 +8,18 @@ similarity of the top 5 across the re-draws and the mean weighted R², and per s
 the fewest calls with a median top-5 Jaccard >= 0.9 at that size and every larger one.
 lime (``LimeTabularExplainer``) runs in the same process on the same model and row.
 
-Run: ``python benchmarks/stability.py [--quick]``.
+The binary section compares the uniform streams of the image and text samplers
+(``sampler=`` "random" = lime's, "sobol", "stratified", "antithetic") by the total
+variance of every weight across re-draws: on a synthetic model, on one whose expected
+explanation is known exactly (enumerated), and with VADER and a TF-IDF pipeline on real
+reviews; the image section does the same with EfficientNet-Lite0 on three photographs.
+
+Run: ``python benchmarks/stability.py [--quick] [--sections binary,image]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 from itertools import combinations
 
 import _timing  # noqa: F401  (sets one BLAS thread before numpy loads)
@@ -24,7 +29,6 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 
-import limette
 from limette import TabularExplainer
 
 TARGET = 0.9
@@ -237,7 +241,83 @@ def defaults(train, names, row, predict, redraws):
 
 
 def binary_section(quick: bool) -> None:
-    """Binary samplers (images, text) on a synthetic 40-feature model with interactions.
+    """Binary samplers (images, text): a synthetic model, then real text models."""
+    synthetic_section(quick)
+    expectation_section(quick)
+    text_section(quick)
+
+
+def expectation_section(quick: bool) -> None:
+    """Does a scheme change the expected explanation? A 12-feature synthetic model whose
+    population explanation (the infinite-sample weighted fit) is computed exactly over
+    all 4096 binary rows; each scheme's mean weights over many re-draws against it.
+
+    The squared distance of the mean to the population fit is the finite-sample bias
+    (ridge shrinkage, the ratio of random sums) plus the variance of the mean; a scheme
+    that changed the distribution would stand out from plain sampling's.
+    """
+    from itertools import product
+
+    from limette._engine import explanation_fields
+    from limette.kernels import cosine_distance, lime_kernel
+    from limette.sampling import BernoulliSampler, UniformCountSampler
+    from limette.surrogates import Ridge
+
+    d, redraws = 12, 50 if quick else 200
+    rng = np.random.default_rng(0)
+    a, B = rng.normal(size=d), rng.normal(size=(d, d)) * 0.3
+
+    def model(Z):
+        p = 1 / (1 + np.exp(-(Z @ a + np.einsum("ni,ij,nj->n", Z, B, Z) / d) / 3))
+        return np.column_stack([1 - p, p])
+
+    def weigh(Z):
+        return lime_kernel(cosine_distance(Z) * 100, 25.0)
+
+    every = np.array(list(product([0.0, 1.0], repeat=d)))
+    kept = every.sum(axis=1).astype(int)
+    from math import comb
+
+    probability = {
+        "bernoulli": np.full(len(every), 2.0**-d),
+        "uniform_count": np.array([0.0 if k == d else 1 / (d * comb(d, d - k)) for k in kept]),
+    }
+    print(
+        f"\nExpected explanation: d={d}, population fit over all {len(every)} rows, "
+        f"{redraws} re-draws; |mean - population|² and the total variance\n"
+    )
+    print("| sampler | samples | \\|mean − population\\|² | total variance | random / this |")
+    print("|---|---|---|---|---|")
+    for base, cls in (("bernoulli", BernoulliSampler), ("uniform_count", UniformCountSampler)):
+        w = weigh(np.vstack([np.ones(d), every]))[1:] * probability[base]
+        X = np.column_stack([np.ones(len(every)), every])
+        y = model(every)[:, 1]
+        population = np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (w * y))[1:]
+        for n in (250, 1000):
+            reference = None
+            for scheme in BINARY_SCHEMES:
+                coef = []
+                for seed in range(redraws):
+                    Z = cls(scheme=scheme).sample(n, d, np.random.default_rng(seed))
+                    fields = explanation_fields(
+                        Z, weigh(Z), model(Z), classification=True, labels=(1,),
+                        top_labels=None, num_features=d, feature_selection="none",
+                        surrogate=Ridge(),
+                    )  # fmt: skip
+                    coef.append(fields["coef"][0])
+                coef = np.array(coef)
+                total = coef.var(axis=0, ddof=1).sum()
+                reference = reference or total
+                bias = ((coef.mean(axis=0) - population) ** 2).sum()
+                print(
+                    f"| {base} {scheme} | {n} | {bias:.2g} | {total:.2g} | "
+                    f"{reference / total:.2f}× |",
+                    flush=True,
+                )
+
+
+def synthetic_section(quick: bool) -> None:
+    """Binary samplers on a synthetic 40-feature model with interactions.
 
     Total variance of the 40 weights across re-draws at 1000 samples, relative to lime's
     plain sampling (``scheme="random"``), with lime's image kernel (cosine distance x 100,
@@ -262,7 +342,7 @@ def binary_section(quick: bool) -> None:
     samplers = {
         f"{base} {scheme}": cls(scheme=scheme)
         for base, cls in (("bernoulli", BernoulliSampler), ("uniform_count", UniformCountSampler))
-        for scheme in ("random", "sobol", "stratified", "antithetic")
+        for scheme in BINARY_SCHEMES
     }
     samplers["glime (bernoulli, sobol)"] = KernelWeightedSampler(weigh, scheme="sobol")
     print(f"\nBinary samplers: synthetic model, d={d}, 1000 samples, {redraws} re-draws\n")
@@ -290,6 +370,111 @@ def binary_section(quick: bool) -> None:
         base = name.split()[0] if not name.startswith("glime") else "bernoulli"
         reference.setdefault(base, total)
         print(f"| {name} | {total:.3g} | {reference[base] / total:.2f}× |", flush=True)
+
+
+BINARY_SCHEMES = ("random", "sobol", "stratified", "antithetic")
+
+
+class Memo:
+    """A model that remembers its outputs: a smaller sample of the same seed is a prefix
+    of a larger one (same stream, Sobol points are prefixes), so it costs no model calls.
+    ``calls`` counts the rows the model really saw."""
+
+    def __init__(self, predict, key):
+        self.predict, self.key, self.seen, self.calls = predict, key, {}, 0
+
+    def __call__(self, batch):
+        keys = [self.key(item) for item in batch]
+        missing = [i for i, k in enumerate(keys) if k not in self.seen]
+        if missing:
+            if isinstance(batch, list):
+                fresh = self.predict([batch[i] for i in missing])
+            else:
+                fresh = self.predict(batch[missing])
+            self.calls += len(missing)
+            for i, row in zip(missing, np.asarray(fresh)):
+                self.seen[keys[i]] = row
+        return np.stack([self.seen[k] for k in keys])
+
+
+def image_key(image):
+    import hashlib
+
+    return hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=16).digest()
+
+
+def redraw_weights(explain, schemes, sizes, redraws):
+    """``{(scheme, n): (redraws, d) weights}``: largest size first (smaller ones are prefixes)."""
+    return {
+        (scheme, n): np.array(
+            [explain(n, seed, scheme).coef[0] for seed in range(redraws)], dtype=float
+        )
+        for scheme in schemes
+        for n in sorted(sizes, reverse=True)
+    }
+
+
+def spread_rows(title, weights, schemes, sizes):
+    """Table rows: top-5 Jaccard, total variance of all weights, its ratio to plain
+    sampling's, and a bias check: the mean over features of the squared difference of
+    the mean weights (this scheme vs random) over its standard error; about 1 (a
+    chi-square/d with d degrees of freedom) when both estimate the same explanation."""
+    for n in sizes:
+        reference = weights["random", n]
+        r = len(reference)
+        for scheme in schemes:
+            coef = weights[scheme, n]
+            pairs = jaccards([set(np.argsort(-np.abs(row))[:5].tolist()) for row in coef])
+            total = coef.var(axis=0, ddof=1).sum()
+            ratio = reference.var(axis=0, ddof=1).sum() / total
+            bias = ""
+            if scheme != "random":
+                se2 = (coef.var(axis=0, ddof=1) + reference.var(axis=0, ddof=1)) / r
+                bias = f"{np.mean((coef.mean(axis=0) - reference.mean(axis=0)) ** 2 / se2):.2f}"
+            print(
+                f"| {title} | {n} | {scheme} | {np.median(pairs):.2f} | {pairs.mean():.3f} | "
+                f"{total:.3g} | {ratio:.2f}× | {bias} |",
+                flush=True,
+            )
+
+
+SPREAD_HEADER = (
+    "| input | samples | sampler | median top-5 J | mean top-5 J | total weight variance "
+    "| random / this | bias z² |\n|---|---|---|---|---|---|---|---|"
+)
+
+
+def text_section(quick: bool) -> None:
+    """VADER and the Rotten Tomatoes TF-IDF pipeline on a short and a long review.
+
+    Every word's weight (``num_features`` = all words, bag of words), label 1 (positive /
+    fresh), re-drawn with seeds 0.. for each sampler at two sample sizes.
+    """
+    from limette import TextExplainer
+    from limette._demo_models import review_documents, review_pipeline, vader_classifier
+
+    short, long = review_documents()
+    vader, tfidf = vader_classifier(), review_pipeline().predict_proba
+    redraws = 5 if quick else 20
+    sizes = [200, 500] if quick else [500, 2000]
+    cases = [
+        ("VADER, 20-word review", vader, short, BINARY_SCHEMES),
+        ("TF-IDF, 20-word review", tfidf, short, BINARY_SCHEMES),
+        ("TF-IDF, 295-word document", tfidf, long, BINARY_SCHEMES),
+        ("VADER, 295-word document", vader, long, ("random", "sobol")),
+    ]
+    explainer = TextExplainer()
+    print(f"\nText: every word's weight, label 1, {redraws} re-draws per sampler\n")
+    print(SPREAD_HEADER)
+    for title, predict, text, schemes in cases[:2] if quick else cases:
+        memo = Memo(predict, key=lambda t: t)
+
+        def explain(n, seed, scheme, memo=memo, text=text):
+            return explainer.explain(
+                text, memo, num_features=10**5, num_samples=n, random_state=seed, sampler=scheme
+            )
+
+        spread_rows(title, redraw_weights(explain, schemes, sizes, redraws), schemes, sizes)
 
 
 def faithfulness_section(quick: bool) -> None:
@@ -329,70 +514,36 @@ def faithfulness_section(quick: bool) -> None:
 
 
 def image_section(quick: bool) -> None:
-    """EfficientNet-Lite0 on chelsea, once limette has an ImageExplainer.
-
-    Plain Bernoulli sampling (lime's) against the Sobol default, at growing sample sizes.
-    When ``explain`` takes no ``sampler`` argument, the scheme is chosen by swapping the
-    ``BernoulliSampler`` that the image modules (``limette.image``, ``limette._image_plan``)
-    build for one with that scheme.
-    """
-    if not hasattr(limette, "ImageExplainer"):
-        print("\nImage section skipped: limette.ImageExplainer is not available on this branch.")
-        return
-    import functools
-    import importlib
-    import importlib.util
-
+    """EfficientNet-Lite0 on scikit-image's photographs: plain Bernoulli sampling (lime's)
+    against Sobol points, every segment's weight for the predicted class, 10 re-draws."""
     import torch
 
-    from limette._demo_models import chelsea_224, image_classifier, load_efficientnet_lite0
-    from limette.sampling import BernoulliSampler
+    from limette import ImageExplainer
+    from limette._demo_models import image_classifier, load_efficientnet_lite0, sample_image_224
 
     torch.set_num_threads(1)
     classifier = image_classifier(load_efficientnet_lite0())
-    image = chelsea_224()
-    label = int(np.argmax(classifier(image[None])[0]))
-    explainer = limette.ImageExplainer(random_state=0)
-    modules = [importlib.import_module(type(explainer).__module__)]
-    if importlib.util.find_spec("limette._image_plan") is not None:
-        modules.append(importlib.import_module("limette._image_plan"))
-    modules = [m for m in modules if hasattr(m, "BernoulliSampler")]
-    accepts_sampler = "sampler" in inspect.signature(explainer.explain).parameters
-    redraws = 5 if quick else 20
-    sizes = [100, 200, 400] if quick else [250, 500, 1000, 2000]
-    print(f"\nEfficientNet-Lite0 on chelsea, label {label}, {redraws} re-draws, top 5 segments\n")
-    print("| sampler | samples | median top-5 Jaccard | mean top-5 Jaccard |")
-    print("|---|---|---|---|")
-    try:
-        for scheme in ("random", "sobol"):
-            kwargs = {}
-            if accepts_sampler:
-                kwargs["sampler"] = BernoulliSampler(scheme=scheme)
-            for module in modules if not accepts_sampler else []:
-                module.BernoulliSampler = functools.partial(BernoulliSampler, scheme=scheme)
-            for n in sizes:
-                tops = [
-                    top5(
-                        explainer.explain(
-                            image,
-                            classifier,
-                            labels=(label,),
-                            top_labels=None,
-                            num_samples=n,
-                            random_state=s,
-                            **kwargs,
-                        ).as_map(),
-                        label,
-                    )
-                    for s in range(redraws)
-                ]
-                pairs = jaccards(tops)
-                print(
-                    f"| {scheme} | {n} | {np.median(pairs):.2f} | {pairs.mean():.3f} |", flush=True
-                )
-    finally:
-        for module in modules:
-            module.BernoulliSampler = BernoulliSampler
+    redraws = 3 if quick else 10
+    sizes = [50, 100] if quick else [250, 1000]
+    schemes = ("random", "sobol")
+    explainer = ImageExplainer()
+    print(f"\nEfficientNet-Lite0, SLIC segments, predicted class, {redraws} re-draws per sampler\n")
+    print(SPREAD_HEADER)
+    for name in ["chelsea"] if quick else ["chelsea", "coffee", "astronaut"]:
+        image = sample_image_224(name)
+        label = int(np.argmax(classifier(image[None])[0]))
+        memo = Memo(classifier, key=image_key)
+
+        def explain(n, seed, scheme, memo=memo, image=image, label=label):
+            return explainer.explain(
+                image, memo, labels=(label,), top_labels=None, num_samples=n,
+                random_state=seed, sampler=scheme,
+            )  # fmt: skip
+
+        weights = redraw_weights(explain, schemes, sizes, redraws)
+        d = weights["random", sizes[0]].shape[1]
+        spread_rows(f"{name} ({d} segments, class {label})", weights, schemes, sizes)
+        print(f"<!-- {name}: {memo.calls} model calls -->", flush=True)
 
 
 def main() -> None:
@@ -407,13 +558,22 @@ def main() -> None:
     parser.add_argument(
         "--skip-sweep", action="store_true", help="skip the tabular sample-size sweeps"
     )
+    parser.add_argument(
+        "--sections",
+        default="tabular,binary,faithfulness,image",
+        help="comma-separated sections to run (tabular, binary, faithfulness, image)",
+    )
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
     print(machine())
-    if not args.skip_sweep:
+    if "tabular" in sections and not args.skip_sweep:
         tabular_section(args)
-    binary_section(args.quick)
-    faithfulness_section(args.quick)
-    image_section(args.quick)
+    if "binary" in sections:
+        binary_section(args.quick)
+    if "faithfulness" in sections:
+        faithfulness_section(args.quick)
+    if "image" in sections:
+        image_section(args.quick)
 
 
 if __name__ == "__main__":

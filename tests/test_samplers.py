@@ -1,18 +1,23 @@
 import itertools
+from math import comb
 
 import numpy as np
 import pytest
 
 from limette import TabularExplainer
+from limette._engine import explanation_fields
 from limette.errors import UnknownOptionError
 from limette.kernels import cosine_distance, lime_kernel
 from limette.sampling import (
+    BERNOULLI_SCHEME,
+    DEFAULT_SCHEME,
     SCHEMES,
     BernoulliSampler,
     KernelWeightedSampler,
     UniformCountSampler,
     uniform_stream,
 )
+from limette.surrogates import Ridge
 
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))
@@ -52,6 +57,84 @@ def test_binary_samplers_keep_lime_distributions(scheme):
     np.testing.assert_allclose(counts[:5] / 6000, 0.2, atol=0.03)  # kept 0..4, never all 5
     assert counts[5] == 0
     np.testing.assert_allclose(Z[1:].mean(axis=0), 0.4, atol=0.03)  # symmetric features
+
+
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.7])
+def test_bernoulli_keeps_each_feature_with_probability_p_independently(scheme, p):
+    Z = BernoulliSampler(p, scheme=scheme).sample(8193, 5, np.random.default_rng(2))[1:]
+    np.testing.assert_allclose(Z.mean(axis=0), p, atol=0.02)
+    both = Z.T @ Z / len(Z)  # P(j and k kept) = p² off the diagonal
+    off = ~np.eye(5, dtype=bool)
+    np.testing.assert_allclose(both[off], p * p, atol=0.02)
+
+
+def test_default_schemes():
+    """Images (Bernoulli) draw Sobol points by default; text keeps lime's stream."""
+    assert BernoulliSampler().scheme == BERNOULLI_SCHEME == "sobol"
+    assert UniformCountSampler().scheme == DEFAULT_SCHEME == "random"
+
+
+_D = 6
+_EVERY = np.array(list(itertools.product([0.0, 1.0], repeat=_D)))
+_KEPT = _EVERY.sum(axis=1).astype(int)
+#: Probability of each binary row: Bernoulli(1/2), and lime's uniform count of words off.
+_PROBABILITY = {
+    BernoulliSampler: np.full(len(_EVERY), 2.0**-_D),
+    UniformCountSampler: np.array(
+        [0.0 if k == _D else 1.0 / (_D * comb(_D, _D - k)) for k in _KEPT]
+    ),
+}
+
+
+def _interacting_model(Z):
+    """A logistic model with pairwise and triple interactions (not linear in Z)."""
+    score = Z @ np.array([2.0, -1.6, 1.2, 0.0, -0.6, 0.4])
+    score = score + 3.0 * Z[:, 0] * Z[:, 1] - 2.0 * Z[:, 2] * Z[:, 3] * Z[:, 4]
+    p = 1.0 / (1.0 + np.exp(-score))
+    return np.column_stack([1.0 - p, p])
+
+
+def _population_explanation(probability):
+    """The infinite-sample weighted least-squares fit, by enumerating all 2**d rows."""
+    w = _weight(np.vstack([np.ones(_D), _EVERY]))[1:] * probability
+    X = np.column_stack([np.ones(len(_EVERY)), _EVERY])
+    y = _interacting_model(_EVERY)[:, 1]
+    return np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (w * y))[1:]
+
+
+@pytest.mark.parametrize("sampler_class", [BernoulliSampler, UniformCountSampler])
+@pytest.mark.parametrize("scheme", sorted(SCHEMES))
+def test_every_scheme_estimates_the_same_explanation(sampler_class, scheme):
+    """Averaged over seeds, every scheme's weights equal the brute-force population fit
+    of lime's distribution (the expected explanation), for a model with interactions."""
+    expected = _population_explanation(_PROBABILITY[sampler_class])
+    assert np.abs(expected).max() > 0.3
+    coef = []
+    for seed in range(30):
+        Z = sampler_class(scheme=scheme).sample(2001, _D, np.random.default_rng(seed))
+        fields = explanation_fields(
+            Z,
+            _weight(Z),
+            _interacting_model(Z),
+            classification=True,
+            labels=(1,),
+            top_labels=None,
+            num_features=_D,
+            feature_selection="none",
+            surrogate=Ridge(),
+        )
+        coef.append(fields["coef"][0])
+    np.testing.assert_allclose(np.mean(coef, axis=0), expected, atol=0.006)
+
+
+def test_the_expected_explanation_depends_on_the_distribution():
+    """The reference above can tell distributions apart: lime's text and image sampling
+    (or Bernoulli(1/2) vs Bernoulli(0.6)) have different population fits."""
+    text, image = (_population_explanation(_PROBABILITY[c]) for c in _PROBABILITY)
+    tilted = np.prod(np.where(_EVERY == 1, 0.6, 0.4), axis=1)
+    assert np.abs(text - image).max() > 0.018  # 3× the tolerance above
+    assert np.abs(_population_explanation(tilted) - image).max() > 0.018
 
 
 def _weight(Z):

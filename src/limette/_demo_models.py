@@ -61,11 +61,17 @@ def image_classifier(model: Any, batch_size: int | None = None) -> Callable[[Any
 
 def chelsea_224() -> np.ndarray:
     """scikit-image's photograph of Chelsea the cat, centre-cropped to 224×224, in [0, 1]."""
+    return sample_image_224("chelsea")
+
+
+def sample_image_224(name: str) -> np.ndarray:
+    """A scikit-image sample photograph (``"chelsea"``, ``"coffee"``, ``"astronaut"``, ...),
+    centre-cropped to a square and resized to 224×224, in [0, 1] (float32)."""
     try:
         from skimage import data, transform
     except ImportError:
         raise MissingDependencyError("the demo image needs: pip install 'limette[image]'") from None
-    image = data.chelsea()
+    image = getattr(data, name)()
     side = min(image.shape[:2])
     top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
     square = image[top : top + side, left : left + side]

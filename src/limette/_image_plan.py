@@ -17,18 +17,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ._binary import Setup, check_num_samples, check_sampler, neighbourhood
 from ._image_input import baseline, check_image, segment
 from ._many import Neighbourhood
-from ._plan import Deferred, FitOptions, compose_deferred
-from ._validation import check_positive_int
+from ._plan import FitOptions, compose_deferred
 from .compose import is_torch, mask_compose
 from .errors import InputError
 from .image_explanation import ImageExplanation
 from .kernels import get_distance
-from .sampling import BernoulliSampler
+from .sampling import BERNOULLI_SCHEME, BernoulliSampler
 
 if TYPE_CHECKING:
     from .image import ImageExplainer
+
+#: The image explainer's default ``sampler``: scrambled Sobol points (see
+#: :data:`limette.sampling.BERNOULLI_SCHEME` for the measurement); ``"random"`` is lime's.
+DEFAULT_SAMPLER = BERNOULLI_SCHEME
 
 
 @dataclass(frozen=True)
@@ -80,10 +84,11 @@ class ImagePlan:
 
     explainer: ImageExplainer
     fit: FitOptions
-    num_samples: int
+    num_samples: Any
     hide_color: Any
     segmentation_fn: Any
     device: Any
+    sampler: str = DEFAULT_SAMPLER
 
     model_name: ClassVar[str] = "classifier_fn"
     classification: ClassVar[bool] = True
@@ -92,18 +97,26 @@ class ImagePlan:
     def seed(self) -> np.random.SeedSequence:
         return self.fit.seed
 
-    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+    @property
+    def binary_sampler(self) -> BernoulliSampler:
+        """lime's image sampling: each segment kept with probability 1/2."""
+        return BernoulliSampler(0.5, scheme=self.sampler)
+
+    def setup(self, instance: Any) -> Setup:
         device = self.device
         if device is None and is_torch(instance):
             device = instance.device
         array = check_image(instance)
         segments, d, segmenter = segment(array, self.segmentation_fn, self.explainer.segmenter)
         base = baseline(array, segments, d, self.hide_color)
-        samples = BernoulliSampler(0.5).sample(self.num_samples, d, rng)
-        weights = self.explainer.kernel_fn(get_distance(self.fit.distance_metric)(samples))
         composer = MaskComposer.build(array, segments, base, device)
-        state = _Segmented(array, segments, segmenter, device)
-        return Neighbourhood(samples, weights, Deferred(composer, samples), state)
+        return Setup(d, composer, _Segmented(array, segments, segmenter, device))
+
+    def weigh(self, samples: np.ndarray) -> np.ndarray:
+        return np.asarray(self.explainer.kernel_fn(get_distance(self.fit.distance_metric)(samples)))
+
+    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+        return neighbourhood(self, instance, rng)
 
     compose = staticmethod(compose_deferred)
 
@@ -129,6 +142,7 @@ class ImagePlan:
                 "n_segments": d,
                 "hide_color": _describe_hide_color(self.hide_color),
                 "device": None if state.device is None else str(state.device),
+                "sampler": self.sampler,
             },
             **fields,
         )
@@ -174,14 +188,20 @@ def make_plan(
     top_labels: int | None,
     hide_color: Any,
     num_features: int,
-    num_samples: int,
+    num_samples: Any,
     segmentation_fn: Any,
     distance_metric: str | Callable[..., Any],
     model_regressor: Any,
     random_state: Any,
     device: Any,
+    sampler: str = DEFAULT_SAMPLER,
+    many: bool = False,
 ) -> ImagePlan:
-    """Check one call's options and bind them to ``explainer``."""
+    """Check one call's options and bind them to ``explainer``.
+
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
+    ``explain`` takes it, ``many=False``).
+    """
     fit = FitOptions.build(
         explainer.random_state, random_state, labels, top_labels, num_features,
         distance_metric, model_regressor,
@@ -189,8 +209,9 @@ def make_plan(
     return ImagePlan(
         explainer=explainer,
         fit=fit,
-        num_samples=check_positive_int(num_samples, "num_samples", minimum=2),
+        num_samples=check_num_samples(num_samples, many),
         hide_color=hide_color,
         segmentation_fn=segmentation_fn,
         device=device,
+        sampler=check_sampler(sampler),
     )

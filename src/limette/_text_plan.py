@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from ._binary import Setup, check_num_samples, check_sampler, neighbourhood
 from ._many import Neighbourhood
-from ._plan import Deferred, FitOptions, compose_deferred
-from ._validation import check_positive_int
+from ._plan import FitOptions, compose_deferred
 from .errors import InputError
 from .kernels import get_distance
+from .sampling import DEFAULT_SCHEME, UniformCountSampler
 
 if TYPE_CHECKING:
     from .text import TextExplainer, TextExplanation
 
+#: The text explainer's default ``sampler``: lime's stream (see
+#: :data:`limette.sampling.DEFAULT_SCHEME` for why).
+DEFAULT_SAMPLER = DEFAULT_SCHEME
 #: Composed text per model call when ``batch_size`` is not given (bytes): bounds memory.
 BATCH_BYTES = 1 << 24
 
@@ -34,7 +38,8 @@ class TextPlan:
 
     explainer: TextExplainer
     fit: FitOptions
-    num_samples: int
+    num_samples: Any
+    sampler: str = DEFAULT_SAMPLER
 
     model_name: ClassVar[str] = "classifier_fn"
 
@@ -46,12 +51,21 @@ class TextPlan:
     def classification(self) -> bool:
         return bool(self.explainer.classification_)
 
-    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+    @property
+    def binary_sampler(self) -> UniformCountSampler:
+        """lime's text sampling: a uniformly drawn number of words switched off."""
+        return UniformCountSampler(scheme=self.sampler)
+
+    def setup(self, instance: Any) -> Setup:
         indexed = self.explainer.index(instance)
-        samples = self.explainer.sampler_.sample(self.num_samples, indexed.num_features, rng)
+        return Setup(indexed.num_features, indexed.compose, indexed)
+
+    def weigh(self, samples: np.ndarray) -> np.ndarray:
         distances = text_distances(samples, self.fit.distance_metric)
-        weights = self.explainer.kernel_fn(100.0 * distances)
-        return Neighbourhood(samples, weights, Deferred(indexed.compose, samples), indexed)
+        return np.asarray(self.explainer.kernel_fn(100.0 * distances))
+
+    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+        return neighbourhood(self, instance, rng)
 
     compose = staticmethod(compose_deferred)
 
@@ -71,7 +85,11 @@ class TextPlan:
             class_names=None if explainer.class_names is None else tuple(explainer.class_names),
             text=indexed.text,
             positions=indexed.positions(),
-            metadata={**self.fit.metadata(explainer), **explainer._options()},
+            metadata={
+                **self.fit.metadata(explainer),
+                **explainer._options(),
+                "sampler": self.sampler,
+            },
             **fields,
         )
 
@@ -111,12 +129,18 @@ def make_plan(
     labels: Sequence[int] | None,
     top_labels: int | None,
     num_features: int,
-    num_samples: int,
+    num_samples: Any,
     distance_metric: str | Callable[..., Any],
     model_regressor: Any,
     random_state: Any,
+    sampler: str = DEFAULT_SAMPLER,
+    many: bool = False,
 ) -> TextPlan:
-    """Check one call's options and bind them to ``explainer``."""
+    """Check one call's options and bind them to ``explainer``.
+
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
+    ``explain`` takes it, ``many=False``).
+    """
     fit = FitOptions.build(
         explainer.random_state, random_state, labels, top_labels, num_features,
         distance_metric, model_regressor,
@@ -124,5 +148,6 @@ def make_plan(
     return TextPlan(
         explainer=explainer,
         fit=fit,
-        num_samples=check_positive_int(num_samples, "num_samples", minimum=2),
+        num_samples=check_num_samples(num_samples, many),
+        sampler=check_sampler(sampler),
     )

@@ -64,8 +64,10 @@ class Lime(LimeBase):
         Default ``get_exp_kernel_similarity_function("cosine", 1.0)``; any Captum-style
         similarity function.
     perturb_func : Sampler or callable, optional
-        Default ``BernoulliSampler(0.5)``; a limette sampler, or a Captum-style function
-        returning binary vectors (called per example, as Captum does).
+        Default ``BernoulliSampler(0.5)`` (scrambled Sobol points; Captum's plain draws
+        are ``BernoulliSampler(0.5, scheme="random")``); a limette sampler, or a
+        Captum-style function returning binary vectors (called per example, as Captum
+        does).
     random_state : None, int or numpy.random.Generator
         Seed of the perturbations; every example gets a fresh generator from it.
 

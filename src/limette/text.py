@@ -18,10 +18,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._driver import explain_one, stream
+from ._adaptive import AutoSamples
+from ._binary import explain_single
+from ._driver import stream
 from ._highlight import highlight_html
 from ._random import RandomState
-from ._text_plan import default_batch_size, documents, make_plan
+from ._text_plan import DEFAULT_SAMPLER, default_batch_size, documents, make_plan
 from ._text_plan import text_distances as _distances  # noqa: F401  (lime's name, tests)
 from ._tokens import IndexedText, SplitExpression, index_text
 from ._validation import lookup
@@ -29,7 +31,6 @@ from .explanation import Explanation
 from .explanation_set import ExplanationSet
 from .kernels import get_kernel
 from .report import register_section
-from .sampling import UniformCountSampler
 
 __all__ = ["TextExplainer", "TextExplanation"]
 
@@ -168,7 +169,6 @@ class TextExplainer:
         self.char_level = bool(char_level)
         self.mode = mode
         self.classification_ = lookup(_MODES, mode, "mode")
-        self.sampler_ = UniformCountSampler()
 
     def index(self, text: str) -> IndexedText:
         """``text`` cut into pieces and features with this explainer's options."""
@@ -181,12 +181,13 @@ class TextExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
         progress: bool = False,
         random_state: RandomState = None,
+        sampler: str = DEFAULT_SAMPLER,
     ) -> TextExplanation:
         """Explain the classifier's prediction for one document.
 
@@ -202,8 +203,10 @@ class TextExplainer:
             Explain the ``top_labels`` labels with the highest probability.
         num_features : int
             Most words in each explanation.
-        num_samples : int
-            Perturbed documents (the first is the document itself).
+        num_samples : int, "auto" or AutoSamples
+            Perturbed documents (the first is the document itself). ``"auto"`` draws
+            batches until the top words are stable (see :class:`~limette.AutoSamples`);
+            ``metadata`` records ``samples_used`` and ``stop_reason``.
         distance_metric : str or callable
             Distance of the binary rows to the instance, multiplied by 100 as in lime;
             ``"cosine"`` is computed in closed form.
@@ -216,6 +219,14 @@ class TextExplainer:
             Show a progress bar of model calls (needs tqdm).
         random_state : None, int or numpy.random.Generator, optional
             Overrides the explainer's ``random_state`` for this call.
+        sampler : {"random", "sobol", "stratified", "antithetic"}
+            How the random numbers behind the samples are drawn; every choice draws lime's
+            distribution (a uniform number of words off, then which ones uniformly,
+            :class:`~limette.sampling.UniformCountSampler`), so the expected explanation
+            is lime's. ``"random"`` (default) is lime's plain sampling; ``"sobol"``
+            lowered the variance of the weights only 1.0-2.3× on real text models
+            (``benchmarks/RESULTS.md``), too unevenly to be the default. Recorded in
+            ``metadata["sampler"]``.
 
         Returns
         -------
@@ -223,14 +234,13 @@ class TextExplainer:
         """
         plan = make_plan(
             self, labels, top_labels, num_features, num_samples, distance_metric,
-            model_regressor, random_state,
+            model_regressor, random_state, sampler,
         )  # fmt: skip
         if batch_size is None and isinstance(text, str):
             batch_size = default_batch_size([text])
-        explanation = explain_one(
-            plan, classifier_fn, text, batch_size=batch_size, progress=progress,
-            num_samples=plan.num_samples,
-        )  # fmt: skip
+        explanation = explain_single(
+            plan, classifier_fn, text, batch_size=batch_size, progress=progress
+        )
         if self.verbose:
             _report(explanation)  # type: ignore[arg-type]
         return explanation  # type: ignore[return-value]
@@ -251,6 +261,7 @@ class TextExplainer:
         errors: str = "raise",
         progress: bool = False,
         random_state: RandomState = None,
+        sampler: str = DEFAULT_SAMPLER,
     ) -> ExplanationSet:
         """Explain many documents at once: model calls across documents, bounded memory.
 
@@ -263,8 +274,8 @@ class TextExplainer:
         ----------
         texts : sequence of str
         classifier_fn, labels, top_labels, num_features, num_samples, distance_metric, \
-model_regressor, random_state
-            As in :meth:`explain`.
+model_regressor, random_state, sampler
+            As in :meth:`explain` (``num_samples`` must be an integer here).
         batch_size : int, optional
             Documents per call of ``classifier_fn``; a call may hold the perturbed
             documents of several texts. By default as many as fit in about 16 MB of the
@@ -300,7 +311,7 @@ model_regressor, random_state
         chunks = self.iter_explanations(
             texts, classifier_fn, labels, top_labels, num_features, num_samples,
             distance_metric, model_regressor, batch_size, chunk_size, executor, errors,
-            progress, random_state,
+            progress, random_state, sampler,
         )  # fmt: skip
         return ExplanationSet.concat(chunks)
 
@@ -320,12 +331,13 @@ model_regressor, random_state
         errors: str = "raise",
         progress: bool = False,
         random_state: RandomState = None,
+        sampler: str = DEFAULT_SAMPLER,
     ) -> Iterator[ExplanationSet]:
         """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
         docs = documents(texts)
         plan = make_plan(
             self, labels, top_labels, num_features, num_samples, distance_metric,
-            model_regressor, random_state,
+            model_regressor, random_state, sampler, many=True,
         )  # fmt: skip
         return stream(
             plan,

@@ -273,3 +273,13 @@ def test_sobol_streams_do_not_share_state_through_the_seed():
     first = uniform_stream("sobol", 3, np.random.Generator(np.random.PCG64(seed))).draw(8)
     second = uniform_stream("sobol", 3, np.random.Generator(np.random.PCG64(seed))).draw(8)
     np.testing.assert_array_equal(first, second)
+
+
+def test_sobol_streams_wider_than_scipy_allows_draw_plain_uniforms():
+    from limette.sampling import SOBOL_MAX_WIDTH
+
+    width = SOBOL_MAX_WIDTH + 1
+    stream = uniform_stream("sobol", width, np.random.default_rng(3))
+    u = stream.draw(4)
+    assert u.shape == (4, width) and 0.0 <= u.min() and u.max() < 1.0
+    assert abs(u.mean() - 0.5) < 0.01

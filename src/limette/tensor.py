@@ -64,8 +64,10 @@ class Lime(LimeBase):
         Default ``get_exp_kernel_similarity_function("cosine", 1.0)``; any Captum-style
         similarity function.
     perturb_func : Sampler or callable, optional
-        Default ``BernoulliSampler(0.5)`` (scrambled Sobol points; Captum's plain draws
-        are ``BernoulliSampler(0.5, scheme="random")``); a limette sampler, or a
+        Default ``BernoulliSampler(0.5, scheme="random")``, Captum's plain draws (tensor
+        features are often single elements, thousands of them, where building Sobol
+        points costs more than their lower variance saves; pass
+        ``BernoulliSampler(0.5)`` for them on grouped features); a limette sampler, or a
         Captum-style function returning binary vectors (called per example, as Captum
         does).
     random_state : None, int or numpy.random.Generator
@@ -95,7 +97,7 @@ class Lime(LimeBase):
             forward_func,
             Lasso(alpha=0.01) if interpretable_model is None else interpretable_model,
             ExpKernelSimilarity() if similarity_func is None else similarity_func,
-            BernoulliSampler(0.5) if perturb_func is None else perturb_func,
+            BernoulliSampler(0.5, scheme="random") if perturb_func is None else perturb_func,
             True,
             _masked_transform,
             None,

@@ -252,3 +252,24 @@ def test_peak_memory_is_bounded_by_the_chunk(setup):
 
     small, large = peak(many[:8]), peak(many)
     assert large < 1.5 * small  # 15 times the instances, about the same peak
+
+
+def test_a_serial_run_gives_the_model_the_callers_threads(setup):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    explainer, rows = setup
+    seen = []
+
+    def threads():
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpoolctl.threadpool_info()}
+
+    def model(batch):
+        seen.append(threads())
+        return smooth_model(batch)
+
+    with threadpoolctl.threadpool_limits(limits=2):
+        caller = threads()
+        if not caller:
+            pytest.skip("no BLAS or OpenMP library to limit")
+        explainer.explain(rows[0], model, num_samples=50)
+        explainer.explain_many(rows[:3], model, num_samples=50)
+    assert len(seen) >= 2 and all(inside == caller for inside in seen)

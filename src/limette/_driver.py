@@ -36,16 +36,39 @@ _CONTROLLER: Any = None
 _CACHE: dict[str, Any] = {}
 
 
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Limit BLAS and OpenMP pools to one thread inside the block."""
+def _controller() -> Any:
     global _CONTROLLER
     from threadpoolctl import ThreadpoolController
 
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
-    with _CONTROLLER.limit(limits=1):
+    return _CONTROLLER
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Limit BLAS and OpenMP pools to one thread inside the block."""
+    with _controller().limit(limits=1):
         yield
+
+
+class CallerThreads:
+    """A model that runs with the thread pools its caller had, inside :func:`single_thread`.
+
+    A serial run keeps limette's own linear algebra on one thread (the same bits as on a
+    worker), but the model is the caller's: a CPU model (a torch network, a BLAS-heavy
+    pipeline) keeps every thread it had (measured: a 2000² torch product ran 1.9× slower
+    on two cores under one thread). On workers the model stays on one thread, so that
+    workers do not oversubscribe the cores.
+    """
+
+    def __init__(self, predict_fn: Callable[[Any], Any]) -> None:
+        self.predict_fn = predict_fn
+        self.limits = _controller().info()
+
+    def __call__(self, inputs: Any) -> Any:
+        with _controller().limit(limits=self.limits):
+            return self.predict_fn(inputs)
 
 
 @dataclass(frozen=True)
@@ -188,12 +211,13 @@ def stream(
     try:
         if executor is None:
             size = 64 if chunk_size is None else check_positive_int(chunk_size, "chunk_size")
+            model = CallerThreads(predict_fn)
             for start in range(0, n, size):
                 indices = list(range(start, min(start + size, n)))
                 with single_thread():
                     outcomes = run_chunk(
                         plan,
-                        predict_fn,
+                        model,
                         instances[start : indices[-1] + 1],
                         indices,
                         batch_size,

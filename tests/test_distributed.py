@@ -1,7 +1,9 @@
 """explain_many on process pools and a real Dask cluster; Dask DataFrame and Spark helpers."""
 
 import os
+import shutil
 import signal
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -9,7 +11,7 @@ import numpy as np
 import pytest
 
 from limette import ExplanationSet, TabularExplainer
-from limette.distributed import explain_dask_dataframe, explain_spark
+from limette.distributed import explain_dask_dataframe, explain_spark, result_frame
 from limette.errors import InstanceError
 
 SAMPLES = 200
@@ -138,28 +140,49 @@ def test_killed_dask_worker_loses_nothing(work, cluster, cancer_forest):
     assert pids[0] not in cluster.run(os.getpid).values()
 
 
-def test_spark_helper(work):
+def test_spark_helper_gives_the_local_answer(cancer, cancer_forest, monkeypatch):
+    """A real local Spark session: every row explained where it lives, as ``explain_many``
+    would locally, with the failing row reported in ``error``."""
     pytest.importorskip("pyspark")
+    if shutil.which("java") is None and "JAVA_HOME" not in os.environ:
+        pytest.skip("Spark needs Java")
+    import pandas as pd
     from pyspark.sql import SparkSession
 
-    explainer, rows, _ = work
-    spark = SparkSession.builder.master("local[1]").getOrCreate()
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # workers import this environment
+    explainer = TabularExplainer(cancer.data[:400], random_state=5)
+    names = [f"f{i}" for i in range(cancer.data.shape[1])]
+    frame = pd.DataFrame(cancer.data[400:408], columns=names)
+    frame.loc[3, "f0"] = np.nan  # this row must fail alone
+    frame.insert(0, "id", range(100, 108))
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
     try:
-        import pandas as pd
-
-        frame = pd.DataFrame(rows[:5], columns=[f"f{i}" for i in range(rows.shape[1])])
-        frame.insert(0, "id", range(5))
-        out = explain_spark(
-            explainer, spark.createDataFrame(frame), serial_model(), id_column="id",
-            num_samples=SAMPLES,
-        ).toPandas()  # fmt: skip
-        assert sorted(set(out["instance"])) == list(range(5))
+        lazy = explain_spark(
+            explainer, spark.createDataFrame(frame).repartition(3), cancer_forest.predict_proba,
+            id_column="id", num_samples=SAMPLES,
+        )  # fmt: skip
+        result = lazy.toPandas()
     finally:
         spark.stop()
-
-
-def serial_model():
-    return lambda rows: np.column_stack([np.ones(len(rows)) * 0.3, np.ones(len(rows)) * 0.7])
+    local = explainer.explain_many(
+        frame[names].to_numpy(), cancer_forest.predict_proba, num_samples=SAMPLES,
+        errors="collect",
+    )  # fmt: skip
+    expected = result_frame(local, list(frame["id"]))
+    order = ["instance", "label", "rank"]
+    result = result.sort_values(order).reset_index(drop=True)
+    expected = expected.sort_values(order).reset_index(drop=True)
+    assert sorted(set(result["instance"])) == list(range(100, 108))
+    assert result.loc[result["instance"] == 103, "error"].str.contains("nan", case=False).all()
+    assert result.loc[result["instance"] != 103, "error"].isna().all()
+    for column in ("instance", "label", "rank", "feature", "feature_index", "value"):
+        assert result[column].tolist() == expected[column].tolist(), column
+    np.testing.assert_array_equal(result["weight"].to_numpy(), expected["weight"].to_numpy())
 
 
 def test_shipped_work_is_unpickled_once_per_process():

@@ -154,7 +154,11 @@ def explain_spark(
     """Explain every row of a Spark DataFrame where it lives (``mapInPandas``).
 
     ``id_column`` (an integer column) identifies each row in the result; the other
-    columns are the features, in the explainer's order. Needs ``pyspark``.
+    columns are the features, in the explainer's order. Needs ``pyspark``
+    (``pip install 'limette[spark]'``); Spark's Python workers must import limette and
+    the model's packages (on one machine, set ``PYSPARK_PYTHON`` to this interpreter).
+    Each batch is explained with ``explain_many`` and the same seed, so a row's
+    explanation does not depend on its partition.
 
     Returns
     -------
@@ -169,6 +173,12 @@ def explain_spark(
         for batch in batches:
             rows = batch[features] if explainer.encoder_ is not None else batch[features].to_numpy()
             result = explainer.explain_many(rows, predict_fn, **kwargs)
-            yield result_frame(result, batch[id_column].tolist())
+            yield _plain_strings(result_frame(result, batch[id_column].tolist()))
 
     return frame.mapInPandas(explain_batches, schema=_SPARK_SCHEMA)
+
+
+def _plain_strings(frame: Any) -> Any:
+    """Text columns as plain Python objects: pandas 3 keeps them in chunked Arrow arrays,
+    which Spark's Arrow batches do not accept."""
+    return frame.astype({column: object for column, dtype in _COLUMNS.items() if dtype == "object"})

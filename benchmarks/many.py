@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -140,10 +141,39 @@ def dask_vs_serial(train, test, model, configured: bool) -> tuple[float, float, 
     return rate(len(test), serial_seconds), rate(len(test), dask_seconds), same
 
 
+def pools_vs_serial(train, test, model) -> dict[str, tuple[float, bool]]:
+    """Rows/s serial and on 2-worker local pools (threads, processes), medians of 3,
+    alternating; whether each pool's answer is identical to the serial one."""
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    explainer = TabularExplainer(train, random_state=0)
+    runs: dict[str, list[float]] = {"serial": [], "threads": [], "processes": []}
+    same = {}
+    with ThreadPoolExecutor(2) as threads, ProcessPoolExecutor(2) as processes:
+        executors = {"serial": None, "threads": threads, "processes": processes}
+        for executor in executors.values():  # warm: workers started, model shipped
+            explainer.explain_many(test[:4], model.predict_proba, executor=executor)
+        for _ in range(3):
+            for name, executor in executors.items():
+                start = time.perf_counter()
+                result = explainer.explain_many(
+                    test, model.predict_proba, num_samples=SAMPLES, executor=executor
+                )
+                runs[name].append(time.perf_counter() - start)
+                if name == "serial":
+                    serial = result
+                else:
+                    same[name] = all(a.to_dict() == b.to_dict() for a, b in zip(serial, result))
+    return {
+        name: (rate(len(test), statistics.median(seconds)), same.get(name, True))
+        for name, seconds in runs.items()
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rows")
-    parser.add_argument("--only", choices=["throughput", "memory", "dask"], default=None)
+    parser.add_argument("--only", choices=["throughput", "memory", "pools", "dask"], default=None)
     parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -161,6 +191,8 @@ def main() -> None:
         print_throughput(train, test, models, lime_rows, loop_rows, 3)
     if args.only in (None, "memory"):
         print_memory(memory_cases)
+    if args.only in (None, "pools"):
+        print_pools(train, test, models, 50 if args.quick else 200)
     if args.only in (None, "dask"):
         print_dask(train, test, models, 50 if args.quick else 200)
 
@@ -200,6 +232,25 @@ def print_memory(memory_cases):
                 f"| {m['rows']} | {samples} | {mode} | {m['peak_mb']:.0f} | {m['seconds']:.0f} |",
                 flush=True,
             )
+
+
+def print_pools(train, test, models, pool_rows):
+    print(f"\nLocal pools (2 workers) vs serial, {pool_rows} rows, medians of 3\n")
+    print("| model | serial rows/s | threads rows/s | × serial | processes rows/s | × serial "
+          "| identical |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
+    for name, model in models.items():
+        r = pools_vs_serial(train, test[:pool_rows], model)
+        (serial, _), (threads, same_t), (processes, same_p) = (
+            r["serial"],
+            r["threads"],
+            r["processes"],
+        )
+        print(
+            f"| {name} | {serial:.1f} | {threads:.1f} | {threads / serial:.2f}× | "
+            f"{processes:.1f} | {processes / serial:.2f}× | {same_t and same_p} |",
+            flush=True,
+        )
 
 
 def print_dask(train, test, models, dask_rows):

@@ -157,6 +157,8 @@ def test_spark_helper_gives_the_local_answer(cancer, cancer_forest, monkeypatch)
     frame.insert(0, "id", range(100, 108))
     spark = (
         SparkSession.builder.master("local[2]")
+        .config("spark.driver.host", "127.0.0.1")  # loopback only
+        .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .getOrCreate()

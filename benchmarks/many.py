@@ -117,18 +117,21 @@ def peak_memory(rows: int, samples: int, stream: bool) -> dict:
 def dask_vs_serial(train, test, model, configured: bool) -> tuple[float, float, bool]:
     """Rows/s serial and on a 2-worker LocalCluster; whether the answers are identical.
 
-    ``configured`` starts the workers with :data:`limette.distributed.WORKER_CONFIG`.
+    ``configured`` starts the workers with :data:`limette.distributed.WORKER_ENVIRON`.
+    Run in a fresh process (:func:`dask_child`): a nanny leaves Dask's allocator setting
+    in its process's environment, where it would win over a later cluster's setting.
     """
-    import dask
     from distributed import Client, LocalCluster
 
-    from limette.distributed import WORKER_CONFIG
+    from limette.distributed import WORKER_ENVIRON
 
+    if configured:
+        os.environ.update(WORKER_ENVIRON)
     explainer = TabularExplainer(train, random_state=0)
     start = time.perf_counter()
     serial = explainer.explain_many(test, model.predict_proba, num_samples=SAMPLES)
     serial_seconds = time.perf_counter() - start
-    with dask.config.set(WORKER_CONFIG if configured else {}), LocalCluster(
+    with LocalCluster(
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
     ) as cluster, Client(cluster) as client:  # fmt: skip
         explainer.explain_many(test[:4], model.predict_proba, num_samples=SAMPLES, executor=client)
@@ -139,6 +142,13 @@ def dask_vs_serial(train, test, model, configured: bool) -> tuple[float, float, 
         dask_seconds = time.perf_counter() - start
     same = all(a.to_dict() == b.to_dict() for a, b in zip(serial, spread))
     return rate(len(test), serial_seconds), rate(len(test), dask_seconds), same
+
+
+def dask_child(rows: int, configured: bool) -> None:
+    """Print the Dask comparison of every model as JSON (run in a fresh process)."""
+    train, test, models = setup(rows)
+    out = {name: dask_vs_serial(train, test, model, configured) for name, model in models.items()}
+    print(json.dumps(out))
 
 
 def pools_vs_serial(train, test, model) -> dict[str, tuple[float, bool]]:
@@ -176,9 +186,13 @@ def main() -> None:
     parser.add_argument("--only", choices=["throughput", "memory", "pools", "dask"], default=None)
     parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stream", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dask-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         peak_memory_child(*args.memory_child, args.stream)
+        return
+    if args.dask_child:
+        dask_child(args.dask_child[0], bool(args.dask_child[1]))
         return
     rows = 100 if args.quick else 1000
     lime_rows, loop_rows = (4, 20) if args.quick else (10, 60)
@@ -194,7 +208,7 @@ def main() -> None:
     if args.only in (None, "pools"):
         print_pools(train, test, models, 50 if args.quick else 200)
     if args.only in (None, "dask"):
-        print_dask(train, test, models, 50 if args.quick else 200)
+        print_dask(rows, 50 if args.quick else 200)
 
 
 def print_throughput(train, test, models, lime_rows, loop_rows, repeats):
@@ -253,15 +267,15 @@ def print_pools(train, test, models, pool_rows):
         )
 
 
-def print_dask(train, test, models, dask_rows):
+def print_dask(rows, dask_rows):
     print(f"\nDask LocalCluster (2 workers × 1 thread) vs serial, {dask_rows} rows\n")
     print("| model | workers' malloc | serial rows/s | Dask rows/s | speed-up | identical |")
     print("|---|---|---|---|---|---|")
-    # Dask's default first: the nanny writes WORKER_CONFIG's variables into this process.
     for configured in (False, True):
-        setting = "WORKER_CONFIG" if configured else "Dask default"
-        for name, model in models.items():
-            serial, spread, same = dask_vs_serial(train, test[:dask_rows], model, configured)
+        setting = "WORKER_ENVIRON" if configured else "Dask default"
+        command = [sys.executable, __file__, "--dask-child", str(dask_rows), str(int(configured))]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        for name, (serial, spread, same) in json.loads(out.strip().splitlines()[-1]).items():
             print(
                 f"| {name} | {setting} | {serial:.1f} | {spread:.1f} | {spread / serial:.2f}× "
                 f"| {same} |",

@@ -117,6 +117,29 @@ def test_dask_dataframe_helper(work, cluster, cancer, cancer_forest):
     assert (result["instance"].to_numpy() == expected["instance"].to_numpy() + 1000).all()
 
 
+def test_worker_environ_reaches_workers_after_an_earlier_cluster(monkeypatch):
+    """An earlier cluster leaves Dask's MALLOC_TRIM_THRESHOLD_ in this process's
+    environment, where it wins over WORKER_CONFIG; updating the environment still works."""
+    distributed = pytest.importorskip("distributed")
+    from limette.distributed import WORKER_CONFIG, WORKER_ENVIRON
+
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # what an earlier nanny writes
+    for name, value in WORKER_ENVIRON.items():  # os.environ.update, undone after the test
+        monkeypatch.setenv(name, value)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        seen = list(client.run(lambda: {k: os.environ.get(k) for k in WORKER_ENVIRON}).values())
+    assert seen == [WORKER_ENVIRON]
+    assert WORKER_CONFIG == {
+        "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": str(2**26),
+        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(2**30),
+    }
+
+
 def test_killed_dask_worker_loses_nothing(work, cluster, cancer_forest):
     explainer, rows, serial = work
 

@@ -16,20 +16,25 @@ Worker memory allocator: Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOL
 which in glibc also freezes the mmap threshold at 128 KiB. Every array of perturbations
 (a 5000 × 30 table is 1.2 MB) is then mapped and unmapped, or the heap is trimmed after
 it is freed, and each new array page-faults afresh: here, 200 allocations of a 5000 × 30
-array took 0.38 s in a default worker and 0.01 s in a plain process, and the worker
-explained rows at half the speed of the same code in the client. Set both thresholds in
-the environment the nanny applies *before* it spawns a worker
-(``LocalCluster(env=...)`` is applied too late to matter)::
+array took 0.38 s in a default worker and 0.01 s in a plain process, and a worker
+explained rows 2.5× slower than the same code in the client. Both thresholds must be in
+the environment before the nanny spawns a worker (``LocalCluster(env=...)`` is applied
+too late to matter). The nanny takes a variable already in its process's environment
+over its configuration, and it writes Dask's own ``MALLOC_TRIM_THRESHOLD_=65536`` into
+that environment when it spawns a worker, so after any earlier cluster in the same
+process :data:`WORKER_CONFIG` alone no longer applies. Setting the environment always
+does::
 
-    import dask
-    from limette.distributed import WORKER_CONFIG
+    import os
+    from limette.distributed import WORKER_ENVIRON
 
-    with dask.config.set(WORKER_CONFIG):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1)
+    os.environ.update(WORKER_ENVIRON)  # before the cluster starts its workers
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1)
 
-For ``dask worker`` on the command line, export ``MALLOC_MMAP_THRESHOLD_=67108864`` and
-``MALLOC_TRIM_THRESHOLD_=1073741824`` before starting it. (The nanny also writes these
-variables into its own process's environment.)
+(``with dask.config.set(WORKER_CONFIG): LocalCluster(...)`` is the same in a process that
+has not started a cluster yet.) For ``dask worker`` on the command line, export
+``MALLOC_MMAP_THRESHOLD_=67108864`` and ``MALLOC_TRIM_THRESHOLD_=1073741824`` before
+starting it.
 """
 
 from __future__ import annotations
@@ -41,13 +46,15 @@ from ._random import resolve_seed
 from .errors import MissingDependencyError
 from .explanation_set import ExplanationSet
 
-__all__ = ["WORKER_CONFIG", "explain_dask_dataframe", "explain_spark"]
+__all__ = ["WORKER_CONFIG", "WORKER_ENVIRON", "explain_dask_dataframe", "explain_spark"]
 
-#: Dask configuration giving workers a 64 MiB mmap threshold and a 1 GiB trim threshold
-#: (see the module notes).
+#: Environment giving workers a 64 MiB mmap threshold and a 1 GiB trim threshold (see the
+#: module notes): ``os.environ.update(WORKER_ENVIRON)`` before a cluster starts.
+WORKER_ENVIRON = {"MALLOC_MMAP_THRESHOLD_": str(2**26), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
+
+#: The same as Dask configuration, for a process whose environment does not set them.
 WORKER_CONFIG = {
-    "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": str(2**26),
-    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(2**30),
+    f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_ENVIRON.items()
 }
 
 _COLUMNS = {

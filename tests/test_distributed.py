@@ -5,6 +5,7 @@ import shutil
 import signal
 import sys
 import time
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -12,7 +13,7 @@ import pytest
 
 from limette import ExplanationSet, TabularExplainer
 from limette.distributed import explain_dask_dataframe, explain_spark, result_frame
-from limette.errors import InstanceError
+from limette.errors import InstanceError, LimetteWarning
 
 SAMPLES = 200
 
@@ -58,19 +59,30 @@ def test_broken_process_pool_accounts_for_every_instance(work):
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            worker_dashboard_address=None,
-        ) as local,
-        distributed.Client(local) as client,
-    ):
-        pids = list(client.run(os.getpid).values())
-        yield client
+    from limette.distributed import WORKER_ENVIRON
+
+    saved = {name: os.environ.get(name) for name in WORKER_ENVIRON}
+    os.environ.update(WORKER_ENVIRON)  # as the docs say; else explain_many warns
+    try:
+        with (
+            distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                worker_dashboard_address=None,
+            ) as local,
+            distributed.Client(local) as client,
+        ):
+            pids = list(client.run(os.getpid).values())
+            yield client
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     time.sleep(0.5)
     alive = []
     for pid in pids:
@@ -117,12 +129,14 @@ def test_dask_dataframe_helper(work, cluster, cancer, cancer_forest):
     assert (result["instance"].to_numpy() == expected["instance"].to_numpy() + 1000).all()
 
 
-def test_worker_environ_reaches_workers_after_an_earlier_cluster(monkeypatch):
+def test_worker_environ_reaches_workers_after_an_earlier_cluster(work, cancer_forest, monkeypatch):
     """An earlier cluster leaves Dask's MALLOC_TRIM_THRESHOLD_ in this process's
-    environment, where it wins over WORKER_CONFIG; updating the environment still works."""
+    environment, where it wins over WORKER_CONFIG; updating the environment still works,
+    and explain_many then has nothing to warn about."""
     distributed = pytest.importorskip("distributed")
     from limette.distributed import WORKER_CONFIG, WORKER_ENVIRON
 
+    explainer, rows, serial = work
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # what an earlier nanny writes
     for name, value in WORKER_ENVIRON.items():  # os.environ.update, undone after the test
         monkeypatch.setenv(name, value)
@@ -133,11 +147,40 @@ def test_worker_environ_reaches_workers_after_an_earlier_cluster(monkeypatch):
         distributed.Client(local) as client,
     ):
         seen = list(client.run(lambda: {k: os.environ.get(k) for k in WORKER_ENVIRON}).values())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = explainer.explain_many(
+                rows[:3], cancer_forest.predict_proba, num_samples=SAMPLES, executor=client
+            )  # fmt: skip
     assert seen == [WORKER_ENVIRON]
+    assert same_sets(result, serial[:3])
     assert WORKER_CONFIG == {
         "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": str(2**26),
         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": str(2**30),
     }
+
+
+def test_dasks_default_allocator_gets_one_warning_per_client(work, cancer_forest, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    explainer, rows, serial = work
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # Dask's default
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        with pytest.warns(LimetteWarning, match=r"1 of 1 Dask workers .*WORKER_ENVIRON"):
+            result = explainer.explain_many(
+                rows[:3], cancer_forest.predict_proba, num_samples=SAMPLES, executor=client
+            )  # fmt: skip
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            explainer.explain_many(
+                rows[:1], cancer_forest.predict_proba, num_samples=SAMPLES, executor=client
+            )
+    assert same_sets(result, serial[:3])
 
 
 def test_killed_dask_worker_loses_nothing(work, cluster, cancer_forest):

@@ -34,7 +34,9 @@ does::
 (``with dask.config.set(WORKER_CONFIG): LocalCluster(...)`` is the same in a process that
 has not started a cluster yet.) For ``dask worker`` on the command line, export
 ``MALLOC_MMAP_THRESHOLD_=67108864`` and ``MALLOC_TRIM_THRESHOLD_=1073741824`` before
-starting it.
+starting it. ``explain_many`` asks a client's workers once and warns
+(:class:`~limette.errors.LimetteWarning`) when Linux workers run with a trim threshold
+and no mmap threshold.
 """
 
 from __future__ import annotations

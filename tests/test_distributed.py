@@ -162,6 +162,9 @@ def test_worker_environ_reaches_workers_after_an_earlier_cluster(work, cancer_fo
 
 def test_dasks_default_allocator_gets_one_warning_per_client(work, cancer_forest, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
     explainer, rows, serial = work
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # Dask's default
@@ -172,14 +175,15 @@ def test_dasks_default_allocator_gets_one_warning_per_client(work, cancer_forest
         distributed.Client(local) as client,
     ):
         with pytest.warns(LimetteWarning, match=r"1 of 1 Dask workers .*WORKER_ENVIRON"):
-            result = explainer.explain_many(
-                rows[:3], cancer_forest.predict_proba, num_samples=SAMPLES, executor=client
+            explain_dask_dataframe(  # the client is the default one: it is checked too
+                explainer, dd.from_pandas(pd.DataFrame(rows[:2]), npartitions=1),
+                cancer_forest.predict_proba, num_samples=SAMPLES,
             )  # fmt: skip
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            explainer.explain_many(
-                rows[:1], cancer_forest.predict_proba, num_samples=SAMPLES, executor=client
-            )
+            result = explainer.explain_many(
+                rows[:3], cancer_forest.predict_proba, num_samples=SAMPLES, executor=client
+            )  # fmt: skip
     assert same_sets(result, serial[:3])
 
 

@@ -140,7 +140,7 @@ def _allocator_setting() -> tuple[bool, str | None, str | None]:
     )
 
 
-def _check_allocator(client: Any) -> None:
+def check_allocator(client: Any) -> None:
     """Warn, once per client, when Linux workers run with a trim threshold but no mmap
     threshold (Dask's default): glibc then maps every array over 128 KiB afresh, and
     explain_many runs about half as fast there (see :mod:`limette.distributed`)."""
@@ -171,7 +171,7 @@ class _Submitter:
         self.client = _dask_client(executor)
         self.executor = executor
         if self.client is not None:
-            _check_allocator(self.client)
+            check_allocator(self.client)
             [self.payload] = self.client.scatter([(plan, predict_fn)], broadcast=True, hash=False)
         elif isinstance(executor, ThreadPoolExecutor):
             self.payload = (plan, predict_fn)

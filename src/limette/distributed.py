@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ._driver import check_allocator
 from ._random import resolve_seed
 from .errors import MissingDependencyError
 from .explanation_set import ExplanationSet
@@ -142,6 +143,7 @@ def explain_dask_dataframe(
         raise MissingDependencyError(
             "explain_dask_dataframe needs dask: pip install 'limette[dask]'"
         ) from None
+    _check_default_client()
     seed = resolve_seed(explainer.random_state if random_state is None else random_state)
     payload = dask.delayed((explainer, predict_fn), pure=False)
     kwargs = {"errors": errors, "random_state": seed, "executor": None, **options}
@@ -191,3 +193,16 @@ def _plain_strings(frame: Any) -> Any:
     """Text columns as plain Python objects: pandas 3 keeps them in chunked Arrow arrays,
     which Spark's Arrow batches do not accept."""
     return frame.astype({column: object for column, dtype in _COLUMNS.items() if dtype == "object"})
+
+
+def _check_default_client() -> None:
+    """The allocator check of ``explain_many`` on the default Dask client, if there is one."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return
+    try:
+        client = default_client()
+    except ValueError:  # no client: the frame will run on another scheduler
+        return
+    check_allocator(client)

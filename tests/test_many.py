@@ -254,22 +254,75 @@ def test_peak_memory_is_bounded_by_the_chunk(setup):
     assert large < 1.5 * small  # 15 times the instances, about the same peak
 
 
-def test_a_serial_run_gives_the_model_the_callers_threads(setup):
+def test_a_serial_run_gives_the_model_the_callers_openmp_threads(setup):
+    """OpenMP counts are per thread, so the caller's are safe to give back to the model
+    (a torch network's intra-op threads); BLAS counts are the process's and stay at one."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
     explainer, rows = setup
     seen = []
 
-    def threads():
-        return {lib["filepath"]: lib["num_threads"] for lib in threadpoolctl.threadpool_info()}
+    def threads(api):
+        return {
+            lib["filepath"]: lib["num_threads"]
+            for lib in threadpoolctl.threadpool_info()
+            if lib["user_api"] == api
+        }
 
     def model(batch):
-        seen.append(threads())
+        seen.append((threads("openmp"), threads("blas")))
         return smooth_model(batch)
 
     with threadpoolctl.threadpool_limits(limits=2):
-        caller = threads()
+        caller = threads("openmp")
         if not caller:
-            pytest.skip("no BLAS or OpenMP library to limit")
+            pytest.skip("no OpenMP library to limit")
         explainer.explain(rows[0], model, num_samples=50)
         explainer.explain_many(rows[:3], model, num_samples=50)
-    assert len(seen) >= 2 and all(inside == caller for inside in seen)
+    assert len(seen) >= 2
+    assert all(openmp == caller and set(blas.values()) <= {1} for openmp, blas in seen)
+
+
+def test_thread_pool_workers_keep_one_thread_until_the_last_leaves(setup):
+    """A BLAS thread count is the process's: one worker thread leaving its chunk must not
+    give the other, still working, its threads back; the caller's count returns after."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    explainer, rows = setup
+    seen = []
+
+    def model(batch):
+        seen.append(max(lib["num_threads"] for lib in threadpoolctl.threadpool_info()))
+        return smooth_model(batch)
+
+    with threadpoolctl.threadpool_limits(limits=2):
+        before = threadpoolctl.threadpool_info()
+        if max((lib["num_threads"] for lib in before), default=1) < 2:
+            pytest.skip("no thread pool that can run two threads")
+        with ThreadPoolExecutor(4) as pool:
+            explainer.explain_many(rows, model, num_samples=100, executor=pool, chunk_size=1)
+        after = threadpoolctl.threadpool_info()
+    assert len(seen) == len(rows) and set(seen) == {1}
+    assert [lib["num_threads"] for lib in after] == [lib["num_threads"] for lib in before]
+
+
+def test_a_thread_sensitive_model_matches_across_executors_under_one_thread(setup):
+    """A model whose last bits depend on its thread count (a float32 network on the CPU)
+    runs on the caller's threads serially and on one thread in workers, so the two differ
+    by rounding; the caller running under one thread gets the workers' bits exactly."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    explainer, rows = setup
+
+    def model(batch):
+        threads = max((lib["num_threads"] for lib in threadpoolctl.threadpool_info()), default=1)
+        out = smooth_model(batch)
+        return out + (threads - 1) * 1e-9 * out[:, ::-1]  # rounding-sized, thread-dependent
+
+    with ThreadPoolExecutor(2) as pool:
+        workers = explainer.explain_many(rows[:4], model, num_samples=200, executor=pool)
+        with threadpoolctl.threadpool_limits(limits=2):
+            if max(lib["num_threads"] for lib in threadpoolctl.threadpool_info()) > 1:
+                serial = explainer.explain_many(rows[:4], model, num_samples=200)
+                assert not all(same(a, b) for a, b in zip(serial, workers))
+        with threadpoolctl.threadpool_limits(limits=1):
+            serial = explainer.explain_many(rows[:4], model, num_samples=200)
+            alone = explainer.explain(rows[2], model, num_samples=200)
+    assert all(same(a, b) for a, b in zip(serial, workers)) and same(alone, workers[2])

@@ -50,27 +50,44 @@ def _controller() -> Any:
 
 @contextlib.contextmanager
 def single_thread() -> Iterator[None]:
-    """Limit BLAS and OpenMP pools to one thread inside the block."""
+    """Limit BLAS and OpenMP pools to one thread inside the block.
+
+    A BLAS library keeps one thread count for the whole process, and threadpoolctl lets
+    only one thread at a time change it (the first to limit it, until it restores it):
+    threads of a pool must not each limit it around their own chunks, or the first to
+    finish gives the others their threads back. Pools of threads therefore run inside
+    the caller's block, each thread limiting only its own OpenMP count
+    (:func:`own_openmp_thread`).
+    """
     with _controller().limit(limits=1):
         yield
 
 
-class CallerThreads:
-    """A model that runs with the thread pools its caller had, inside :func:`single_thread`.
+@contextlib.contextmanager
+def own_openmp_thread() -> Iterator[None]:
+    """Limit this thread's OpenMP pools to one thread (OpenMP counts are per thread)."""
+    with _controller().select(user_api="openmp").limit(limits=1):
+        yield
 
-    A serial run keeps limette's own linear algebra on one thread (the same bits as on a
-    worker), but the model is the caller's: a CPU model (a torch network, a BLAS-heavy
-    pipeline) keeps every thread it had (measured: a 2000² torch product ran 1.9× slower
-    on two cores under one thread). On workers the model stays on one thread, so that
-    workers do not oversubscribe the cores.
+
+class CallerThreads:
+    """A model that runs with its caller's OpenMP threads, inside :func:`single_thread`.
+
+    A serial run keeps limette's own work on one thread (the same bits as on a worker),
+    but a CPU model's OpenMP pool is the caller's: a torch network keeps every intra-op
+    thread it had (EfficientNet-Lite0 on a batch of 32: 0.66 s with the caller's two
+    OpenMP threads, 1.11 s with one; its BLAS thread count made no difference). The
+    count is per thread, so restoring it cannot disturb other threads; BLAS stays on one
+    thread, since its count is the whole process's. On workers the model stays on one.
     """
 
     def __init__(self, predict_fn: Callable[[Any], Any]) -> None:
         self.predict_fn = predict_fn
-        self.limits = _controller().info()
+        self.openmp = _controller().select(user_api="openmp")
+        self.limits = self.openmp.info()
 
     def __call__(self, inputs: Any) -> Any:
-        with _controller().limit(limits=self.limits):
+        with self.openmp.limit(limits=self.limits):
             return self.predict_fn(inputs)
 
 
@@ -120,6 +137,15 @@ def _remote_chunk(
     plan, predict_fn = _unship(payload)
     with single_thread():
         return _portable(run_chunk(plan, predict_fn, instances, indices, batch_size))
+
+
+def _thread_chunk(
+    payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: int | None
+) -> list[Outcome]:
+    """One chunk on a thread of this process, whose BLAS the caller holds at one thread."""
+    plan, predict_fn = payload
+    with own_openmp_thread():
+        return run_chunk(plan, predict_fn, instances, indices, batch_size)
 
 
 def _dask_client(executor: Any) -> Any:
@@ -193,7 +219,8 @@ class _Submitter:
             return self.client.submit(
                 _remote_chunk, self.payload, instances, indices, batch_size, pure=False
             )
-        return self.executor.submit(_remote_chunk, self.payload, instances, indices, batch_size)
+        task = _thread_chunk if isinstance(self.executor, ThreadPoolExecutor) else _remote_chunk
+        return self.executor.submit(task, self.payload, instances, indices, batch_size)
 
     def close(self) -> None:
         if self.client is not None:
@@ -261,11 +288,13 @@ def stream(
                         None if bar is None else bar.update,
                     )
                 yield _to_set(outcomes, indices, raise_errors, feature_names)
-        else:
-            yield from _distributed(
-                plan, predict_fn, instances, batch_size, chunk_size, executor, raise_errors,
-                bar, feature_names,
-            )  # fmt: skip
+        else:  # a pool of this process's threads runs inside this thread's BLAS limit
+            threads = isinstance(executor, ThreadPoolExecutor)
+            with single_thread() if threads else contextlib.nullcontext():
+                yield from _distributed(
+                    plan, predict_fn, instances, batch_size, chunk_size, executor, raise_errors,
+                    bar, feature_names,
+                )  # fmt: skip
     finally:
         if bar is not None:
             bar.close()

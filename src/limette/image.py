@@ -207,9 +207,11 @@ class ImageExplainer:
 
         ``explain_many(images)[i]`` is the same explanation, bit for bit, as
         ``explain(images[i])`` with the same ``random_state``, whatever ``batch_size``,
-        ``chunk_size`` and ``executor``: every image gets a fresh generator from the
-        same seed. Masked images are composed per classifier call (on the images'
-        device for tensors), so memory is bounded by ``batch_size`` images.
+        ``chunk_size`` and ``executor`` (see :meth:`limette.TabularExplainer.explain_many`
+        for models whose last bits depend on their thread count): every image gets a
+        fresh generator from the same seed. Masked images are composed per classifier
+        call (on the images' device for tensors), so memory is bounded by ``batch_size``
+        images.
 
         Parameters
         ----------

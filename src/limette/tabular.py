@@ -307,7 +307,11 @@ model_regressor, sampling_method, random_state, sampler
         executor : concurrent.futures.Executor or dask.distributed.Client, optional
             Where chunks run: a thread or process pool, or a Dask cluster (pass the
             ``Client`` or ``client.get_executor()``). The explainer and the model are
-            shipped once per worker; each chunk runs with one BLAS thread.
+            shipped once per worker; each chunk runs with one BLAS thread, and so does the
+            model on workers, while a serial run leaves it your OpenMP threads. A model
+            whose last bits depend on its thread count (a float32 network on the CPU)
+            then differs by rounding between the two; run the call under
+            ``threadpoolctl.threadpool_limits(1)`` for the same bits everywhere.
         errors : {"raise", "collect"}
             ``"raise"`` stops with :class:`~limette.errors.InstanceError` naming the first
             failing row; ``"collect"`` returns the rows that succeeded and lists

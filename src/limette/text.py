@@ -267,8 +267,9 @@ class TextExplainer:
 
         ``explain_many(texts)[i]`` is the same explanation, bit for bit, as
         ``explain(texts[i])`` with the same ``random_state``, whatever ``batch_size``,
-        ``chunk_size`` and ``executor``: every document gets a fresh generator from the
-        same seed.
+        ``chunk_size`` and ``executor`` (see :meth:`limette.TabularExplainer.explain_many`
+        for models whose last bits depend on their thread count): every document gets a
+        fresh generator from the same seed.
 
         Parameters
         ----------

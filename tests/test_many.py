@@ -326,3 +326,20 @@ def test_a_thread_sensitive_model_matches_across_executors_under_one_thread(setu
             serial = explainer.explain_many(rows[:4], model, num_samples=200)
             alone = explainer.explain(rows[2], model, num_samples=200)
     assert all(same(a, b) for a, b in zip(serial, workers)) and same(alone, workers[2])
+
+
+def test_the_view_of_thread_pools_is_rebuilt_after_an_import(tmp_path, monkeypatch):
+    """An import can load a library with its own pool (torch brings its own OpenMP): a view
+    of the pools taken before it would neither limit nor restore that pool."""
+    import importlib
+    import sys
+
+    from limette import _driver
+
+    first = _driver._controller()
+    assert _driver._controller() is first  # nothing imported in between: kept (3 ms each)
+    (tmp_path / "limette_probe_module.py").write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "limette_probe_module", raising=False)
+    importlib.import_module("limette_probe_module")
+    assert _driver._controller() is not first

@@ -35,16 +35,21 @@ from .explanation_set import ExplanationSet
 
 _ERRORS = {"raise": True, "collect": False}
 _CONTROLLER: Any = None
+_MODULES_SEEN = -1
 _CACHE: dict[str, Any] = {}
 _CHECKED_CLIENTS: set[str] = set()
 
 
 def _controller() -> Any:
-    global _CONTROLLER
+    """threadpoolctl's view of the loaded thread pools, rebuilt (about 3 ms) after any
+    import since the last one: an import can load a library with a pool of its own
+    (torch brings its own OpenMP), which a stale view would neither limit nor restore."""
+    global _CONTROLLER, _MODULES_SEEN
     from threadpoolctl import ThreadpoolController
 
-    if _CONTROLLER is None:
+    if _CONTROLLER is None or len(sys.modules) != _MODULES_SEEN:
         _CONTROLLER = ThreadpoolController()
+        _MODULES_SEEN = len(sys.modules)
     return _CONTROLLER
 
 

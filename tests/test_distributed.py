@@ -1,9 +1,12 @@
 """explain_many on process pools and a real Dask cluster; Dask DataFrame and Spark helpers."""
 
+import glob
 import os
+import pickle
 import shutil
 import signal
 import sys
+import tempfile
 import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +42,28 @@ def test_process_pool_gives_the_serial_answer(work, cancer_forest):
             batch_size=1000, chunk_size=7,
         )  # fmt: skip
     assert same_sets(result, serial[:60])
+
+
+def test_a_process_pool_reads_the_model_from_one_file(work, cancer_forest):
+    """Each chunk carries the file's name, not the pickled forest; the file goes after."""
+    explainer, rows, serial = work
+    sizes = []
+
+    class Recording(ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            sizes.append(len(pickle.dumps(args)))
+            return super().submit(fn, *args, **kwargs)
+
+    pattern = os.path.join(tempfile.gettempdir(), "limette-*.pickle")
+    before = set(glob.glob(pattern))
+    with Recording(2) as pool:
+        result = explainer.explain_many(
+            rows[:12], cancer_forest.predict_proba, num_samples=SAMPLES, executor=pool,
+            chunk_size=3,
+        )  # fmt: skip
+    assert same_sets(result, serial[:12])
+    assert len(sizes) == 4 and max(sizes) < len(pickle.dumps(cancer_forest)) / 50
+    assert set(glob.glob(pattern)) == before
 
 
 def test_broken_process_pool_accounts_for_every_instance(work):

@@ -18,12 +18,14 @@ import math
 import os
 import pickle
 import sys
+import tempfile
 import uuid
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ._engine import progress_bar
@@ -98,10 +100,20 @@ class CallerThreads:
 
 @dataclass(frozen=True)
 class _Shipped:
-    """A plan and model pickled once; each worker process unpickles them once."""
+    """A plan and model pickled once; each worker process unpickles them once.
+
+    The pickle travels in ``blob``, or, for a pool of processes on this machine, waits in
+    the file ``path`` so that each chunk carries only its name: a model of hundreds of
+    megabytes is then neither pickled nor queued again for every chunk.
+    """
 
     token: str
-    blob: bytes
+    blob: bytes | None = None
+    path: str | None = None
+
+    def pickled(self) -> bytes:
+        """The pickle, from the message or from its file."""
+        return self.blob if self.blob is not None else Path(str(self.path)).read_bytes()
 
 
 def _dumps(value: Any) -> bytes:
@@ -118,7 +130,7 @@ def _unship(payload: Any) -> Any:
     if payload.token not in _CACHE:
         while len(_CACHE) >= 2:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[payload.token] = pickle.loads(payload.blob)
+        _CACHE[payload.token] = pickle.loads(payload.pickled())
     return _CACHE[payload.token]
 
 
@@ -206,8 +218,13 @@ class _Submitter:
             [self.payload] = self.client.scatter([(plan, predict_fn)], broadcast=True, hash=False)
         elif isinstance(executor, ThreadPoolExecutor):
             self.payload = (plan, predict_fn)
+        elif isinstance(executor, ProcessPoolExecutor):  # its workers share this machine
+            descriptor, path = tempfile.mkstemp(prefix="limette-", suffix=".pickle")
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(_dumps((plan, predict_fn)))
+            self.payload = _Shipped(uuid.uuid4().hex, path=path)
         elif isinstance(executor, Executor):
-            self.payload = _Shipped(uuid.uuid4().hex, _dumps((plan, predict_fn)))
+            self.payload = _Shipped(uuid.uuid4().hex, blob=_dumps((plan, predict_fn)))
         else:
             raise LimetteError(
                 "executor must be a concurrent.futures.Executor or a Dask Client; "
@@ -230,6 +247,8 @@ class _Submitter:
     def close(self) -> None:
         if self.client is not None:
             self.payload.release()
+        elif isinstance(self.payload, _Shipped) and self.payload.path is not None:
+            Path(self.payload.path).unlink(missing_ok=True)
 
 
 def _to_set(

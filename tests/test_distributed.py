@@ -199,11 +199,12 @@ def test_dasks_default_allocator_gets_one_warning_per_client(work, cancer_forest
         ) as local,
         distributed.Client(local) as client,
     ):
-        with pytest.warns(LimetteWarning, match=r"1 of 1 Dask workers .*WORKER_ENVIRON"):
+        with pytest.warns(LimetteWarning, match=r"1 of 1 Dask workers .*WORKER_ENVIRON") as seen:
             explain_dask_dataframe(  # the client is the default one: it is checked too
                 explainer, dd.from_pandas(pd.DataFrame(rows[:2]), npartitions=1),
                 cancer_forest.predict_proba, num_samples=SAMPLES,
             )  # fmt: skip
+        assert seen[0].filename == __file__  # it points at the caller's line
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             result = explainer.explain_many(

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from ._engine import progress_bar
@@ -203,8 +204,19 @@ def check_allocator(client: Any) -> None:
             "half as fast; start the cluster after os.environ.update("
             "limette.distributed.WORKER_ENVIRON)",
             LimetteWarning,
-            stacklevel=5,
+            stacklevel=_first_outside_limette(),
         )
+
+
+def _first_outside_limette() -> int:
+    """``stacklevel`` for a warning issued by the caller: its first frame outside limette
+    (the user's line, however many of limette's frames and generators lie between)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class _Submitter:

@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit browser bench clean
+.PHONY: demo test lint typecheck unit unit-min browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/limette demo --out demo-report.html
 
-test: browser lint typecheck unit
+test: browser lint typecheck unit unit-min
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -27,6 +27,20 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# The suite again on the oldest core dependencies pyproject.toml admits (tests that need
+# an extra skip there); its own environment, .venv-min.
+MIN_VENV ?= .venv-min
+MIN_STAMP := $(MIN_VENV)/.installed-min
+
+$(MIN_STAMP): pyproject.toml constraints/minimum.txt
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/pip install --quiet --disable-pip-version-check \
+		-c constraints/minimum.txt -e '.[pandas]' pytest
+	touch $(MIN_STAMP)
+
+unit-min: $(MIN_STAMP)
+	$(MIN_VENV)/bin/pytest -q -p no:cacheprovider -o addopts=-ra tests --ignore=tests/test_browser.py
 
 # Headless Chromium for tests/test_browser.py (Debian's package; Playwright drives it and
 # downloads no browser of its own). CI runs as root and installs it; elsewhere the browser
@@ -45,4 +59,4 @@ bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python benchmarks/tabular.py --quick
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache demo-report.html test-artifacts
+	rm -rf $(VENV) $(MIN_VENV) .mypy_cache .pytest_cache .ruff_cache demo-report.html test-artifacts

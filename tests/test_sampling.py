@@ -43,3 +43,27 @@ def test_bernoulli_and_lookup():
         BernoulliSampler(1.5)
     with pytest.raises(InputError, match="block"):
         UniformCountSampler(block=0)
+
+
+def test_a_wide_sobol_stream_builds_its_points_once(monkeypatch):
+    """Point sets too large to keep between explanations are still built once per stream,
+    not once per block drawn (a 200-column table draws 30 blocks), and give the same
+    explanation as the kept ones."""
+    from limette import TabularExplainer, sampling
+
+    X = np.random.default_rng(0).normal(size=(300, 200))
+    explainer = TabularExplainer(X, mode="regression", random_state=0)
+    model = lambda rows: rows[:, 0] - 2 * rows[:, 1]  # noqa: E731
+    built = []
+    build = sampling._scrambled_sobol_points
+    monkeypatch.setattr(
+        sampling, "_scrambled_sobol_points", lambda *a: built.append(a) or build(*a)
+    )
+    monkeypatch.setattr(sampling, "_SOBOL_CACHE_BYTES", 0)  # nothing kept between explanations
+    wide = explainer.explain(X[0], model, num_samples=5000)
+    assert built == [(200, 13)]
+    monkeypatch.setattr(sampling, "_SOBOL_CACHE_BYTES", 2**30)
+    sampling._cached_sobol_points.cache_clear()
+    kept = explainer.explain(X[0], model, num_samples=5000)
+    np.testing.assert_array_equal(wide.coef, kept.coef)
+    sampling._cached_sobol_points.cache_clear()

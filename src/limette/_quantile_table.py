@@ -26,6 +26,10 @@ from .discretize import inverse_cdf_values
 #: Knot intervals per feature: a 30-feature table (values and slopes) is 960 KB.
 KNOTS = 2048
 
+#: Columns tabulated at once when the explainer is fitted (their exact evaluations take
+#: about 6 MB).
+BUILD_COLUMNS = 8
+
 #: Fractions of a knot interval where interpolation is checked against the exact value.
 CHECKS = np.arange(1, 8) / 8
 
@@ -52,28 +56,18 @@ class QuantileTable:
 
     @classmethod
     def build(cls, slots: np.ndarray, cumulative: np.ndarray, offsets: np.ndarray) -> QuantileTable:
-        """Tabulate columns whose slots start at ``offsets`` (cumulative rows alike)."""
+        """Tabulate columns whose slots start at ``offsets`` (cumulative rows alike).
+
+        Columns are tabulated :data:`BUILD_COLUMNS` at a time, so that the exact
+        evaluations (8 per knot interval) stay a few megabytes whatever the width.
+        """
         offsets = offsets[: len(cumulative)]
-
-        def quantiles(u: np.ndarray) -> np.ndarray:  # exact, for a (points, columns) grid
-            grid = np.broadcast_to(
-                np.minimum(u, np.nextafter(1.0, 0.0))[:, None], (len(u), len(offsets))
-            )
-            return inverse_cdf_values(
-                slots, slot_index(grid, cumulative, offsets, np.arange(len(offsets))), grid
-            )
-
-        knots = quantiles(np.linspace(0.0, 1.0, KNOTS + 1))
-        slopes = np.diff(knots, axis=0)
-        inside = (np.arange(KNOTS)[:, None] + CHECKS[None, :]).ravel() / KNOTS
-        error = np.abs(
-            quantiles(inside).reshape(KNOTS, len(CHECKS), -1)
-            - (knots[:-1, None] + CHECKS[None, :, None] * slopes[:, None])
-        ).max(axis=1)
-        inexact = error > TOLERANCE * np.abs(slopes)
-        rows, where = np.nonzero((cumulative > 0.0) & (cumulative < 1.0))
-        inexact[np.ceil(cumulative[rows, where] * KNOTS).astype(np.intp) - 1, rows] = True
-        slopes[inexact] = np.nan
+        blocks = [
+            _knots_and_slopes(slots, cumulative, offsets, np.arange(start, stop))
+            for start, stop in _spans(len(offsets), BUILD_COLUMNS)
+        ]
+        knots = np.hstack([knots for knots, _ in blocks])
+        slopes = np.hstack([slopes for _, slopes in blocks])
         return cls(
             np.ascontiguousarray(knots[:-1].T).ravel(),
             np.ascontiguousarray(slopes.T).ravel(),
@@ -100,6 +94,38 @@ class QuantileTable:
             index = slot_index(u, self.cumulative, self.offsets, columns)
             out.reshape(-1)[exact] = inverse_cdf_values(self.slots, index, u)
         return out
+
+
+def _spans(count: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, count)) for start in range(0, max(count, 1), size)]
+
+
+def _knots_and_slopes(
+    slots: np.ndarray, cumulative: np.ndarray, offsets: np.ndarray, columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact knots ``(KNOTS + 1, c)`` of ``columns`` and the slopes between them, NaN
+    where interpolation misses by more than :data:`TOLERANCE` of the rise at
+    :data:`CHECKS` or where a bin boundary (a kink) falls inside the interval."""
+
+    def quantiles(u: np.ndarray) -> np.ndarray:  # exact, for a (points, columns) grid
+        grid = np.broadcast_to(
+            np.minimum(u, np.nextafter(1.0, 0.0))[:, None], (len(u), len(columns))
+        )
+        return inverse_cdf_values(slots, slot_index(grid, cumulative, offsets, columns), grid)
+
+    knots = quantiles(np.linspace(0.0, 1.0, KNOTS + 1))
+    slopes = np.diff(knots, axis=0)
+    inside = (np.arange(KNOTS)[:, None] + CHECKS[None, :]).ravel() / KNOTS
+    error = np.abs(
+        quantiles(inside).reshape(KNOTS, len(CHECKS), -1)
+        - (knots[:-1, None] + CHECKS[None, :, None] * slopes[:, None])
+    ).max(axis=1)
+    inexact = error > TOLERANCE * np.abs(slopes)
+    block = cumulative[columns]
+    rows, where = np.nonzero((block > 0.0) & (block < 1.0))
+    inexact[np.ceil(block[rows, where] * KNOTS).astype(np.intp) - 1, rows] = True
+    slopes[inexact] = np.nan
+    return knots, slopes
 
 
 def slot_index(

@@ -162,6 +162,8 @@ class TableSampler:
         low, high = self._interval(own)
         tilted = None if tilt_width is None else self._tilted(own, tilt_width)
         step = max(64, BLOCK_VALUES // max(d, 1))
+        if hasattr(stream, "reserve"):  # a Sobol stream builds its points once
+            stream.reserve(n - (1 if first else 0))
         for start in range(1 if first else 0, n, step):
             block = slice(start, min(start + step, n))
             u = stream.draw(block.stop - start)

@@ -134,13 +134,24 @@ class _Sobol:
     def __init__(self, rng: np.random.Generator, width: int) -> None:
         self.width, self.position, self.rng = width, 0, rng
         self.shift = rng.integers(0, 2**_SOBOL_BITS, size=width, dtype=np.uint32)
+        self.points: np.ndarray | None = None  # kept by the stream: it draws in many blocks
+
+    def reserve(self, n: int) -> None:
+        """Have the next ``n`` points at hand: a caller that draws them in many blocks
+        says so first, so that a set too large to keep is built once."""
+        if self.width <= SOBOL_MAX_WIDTH:
+            self._points_until(self.position + n)
+
+    def _points_until(self, stop: int) -> np.ndarray:
+        if self.points is None or len(self.points) < stop:
+            self.points = _sobol_points(self.width, max(int(np.ceil(np.log2(max(stop, 1)))), 0))
+        return self.points
 
     def draw(self, n: int) -> np.ndarray:
         if self.width > SOBOL_MAX_WIDTH:
             return self.rng.random((n, self.width))
         stop = self.position + n
-        points = _sobol_points(self.width, max(int(np.ceil(np.log2(max(stop, 1)))), 0))
-        shifted = points[self.position : stop] ^ self.shift
+        shifted = self._points_until(stop)[self.position : stop] ^ self.shift
         self.position = stop
         return np.multiply(shifted, 2.0**-_SOBOL_BITS)
 

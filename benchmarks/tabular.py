@@ -45,6 +45,15 @@ def models():
     }
 
 
+def wide_table(d: int):
+    """A wide table: ``d`` standard-normal features, a logistic model on the first five."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000 + 20, d))
+    y = (X[:, :5].sum(axis=1) > 0).astype(int)
+    model = LogisticRegression(max_iter=500).fit(X[:2000], y[:2000])
+    return "classification", X[:2000], X[2000:], model.predict_proba
+
+
 def compare(mode, train, rows, predict, repeats, **options):
     """Median (total, model, overhead) seconds for lime and limette over ``rows``,
     alternating; the overhead's median is taken over each repeat's total minus model."""
@@ -107,6 +116,9 @@ def main() -> None:
         print(row(f"LogisticRegression, feature_selection={fs}", *result, rows), flush=True)
     result = compare(mode, train, test[:rows], predict, repeats, num_features=30)
     print(row("LogisticRegression, num_features=30 (auto)", *result, rows), flush=True)
+    mode, train, test, predict = wide_table(300)
+    result = compare(mode, train, test[:rows], predict, repeats)
+    print(row("LogisticRegression, 300 synthetic features", *result, rows), flush=True)
     print(f"\nA loop over {loop_rows} test rows (per row)\n")
     print(HEADER)
     for name in ("RandomForest", "LogisticRegression pipeline"):

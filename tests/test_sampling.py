@@ -63,7 +63,7 @@ def test_a_wide_sobol_stream_builds_its_points_once(monkeypatch):
     wide = explainer.explain(X[0], model, num_samples=5000)
     assert built == [(200, 13)]
     monkeypatch.setattr(sampling, "_SOBOL_CACHE_BYTES", 2**30)
-    sampling._cached_sobol_points.cache_clear()
+    sampling._POINT_SETS.clear()
     kept = explainer.explain(X[0], model, num_samples=5000)
     np.testing.assert_array_equal(wide.coef, kept.coef)
-    sampling._cached_sobol_points.cache_clear()
+    sampling._POINT_SETS.clear()

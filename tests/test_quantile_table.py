@@ -79,3 +79,25 @@ def test_given_bin_statistics_with_gaps_between_bins_are_drawn_exactly_enough():
     assert np.all((drawn[:, 0] >= low[bins]) & (drawn[:, 0] <= high[bins]))
     shares = [np.mean((drawn[:, 0] >= a) & (drawn[:, 0] <= b)) for a, b in zip(low, high)]
     np.testing.assert_allclose(shares, [0.1, 0.4, 0.3, 0.2], atol=0.01)
+
+
+def test_many_categories_are_binary_searched_to_the_counted_slots():
+    """A column with hundreds of categories takes the binary search; it finds the slot that
+    counting the passed boundaries finds, and its draws are the categories exactly."""
+    from limette._quantile_table import COUNTED_SLOTS
+
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.normal(size=3000), rng.integers(0, 700, size=3000)])
+    sampler = TabularExplainer(X, categorical_features=[1]).sampler_
+    assert sampler.cumulative.shape[1] > COUNTED_SLOTS
+    u = rng.random((5000, 2))
+    columns = np.arange(2)
+    counted = np.broadcast_to(sampler.offsets[columns], u.shape).copy()
+    for step in range(sampler.cumulative.shape[1] - 1):
+        counted += u >= sampler.cumulative[columns, step]
+    np.testing.assert_array_equal(
+        slot_index(u, sampler.cumulative, sampler.offsets, columns), counted
+    )
+    drawn = sampler.table.draw(u, np.empty(u.shape))
+    np.testing.assert_array_equal(drawn[:, 1], exact(sampler, u)[:, 1])
+    assert set(np.unique(drawn[:, 1])) <= set(np.unique(X[:, 1]))

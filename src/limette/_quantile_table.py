@@ -26,6 +26,9 @@ from .discretize import inverse_cdf_values
 #: Knot intervals per feature: a 30-feature table (values and slopes) is 960 KB.
 KNOTS = 2048
 
+#: Slots per column beyond which :func:`slot_index` binary-searches instead of counting.
+COUNTED_SLOTS = 32
+
 #: Columns tabulated at once when the explainer is fitted (their exact evaluations take
 #: about 6 MB).
 BUILD_COLUMNS = 8
@@ -131,11 +134,28 @@ def _knots_and_slopes(
 def slot_index(
     uniforms: np.ndarray, cumulative: np.ndarray, offsets: np.ndarray, columns: np.ndarray
 ) -> np.ndarray:
-    """Global slot of each uniform, the inverse CDF of its column's frequencies by counting.
+    """Global slot of each uniform, the inverse CDF of its column's frequencies.
 
     ``columns`` (broadcast against ``uniforms``) is each uniform's row of ``cumulative``.
+    With few slots (bins) the boundaries each uniform has passed are counted, one pass
+    per boundary; with many (a categorical column with hundreds of values) each column's
+    uniforms are binary-searched instead.
     """
+    if cumulative.shape[1] > COUNTED_SLOTS:
+        return _searched_slot_index(uniforms, cumulative, offsets, columns)
     index = np.broadcast_to(offsets[columns], uniforms.shape).copy()
     for step in range(cumulative.shape[1] - 1):
         index += uniforms >= cumulative[columns, step]
+    return index
+
+
+def _searched_slot_index(
+    uniforms: np.ndarray, cumulative: np.ndarray, offsets: np.ndarray, columns: np.ndarray
+) -> np.ndarray:
+    columns = np.broadcast_to(columns, uniforms.shape)
+    index = np.empty(uniforms.shape, dtype=np.intp)
+    for column in np.unique(columns):
+        where = columns == column
+        boundaries = cumulative[column, :-1]
+        index[where] = offsets[column] + np.searchsorted(boundaries, uniforms[where], side="right")
     return index

@@ -267,6 +267,24 @@ def binary_section(quick: bool) -> None:
     text_section(quick)
 
 
+def interacting_model(d):
+    """A logistic model of ``d`` binary features with pairwise interactions (fixed seed),
+    and lime's image kernel on cosine distances."""
+    from limette.kernels import cosine_distance, lime_kernel
+
+    rng = np.random.default_rng(0)
+    a, B = rng.normal(size=d), rng.normal(size=(d, d)) * 0.3
+
+    def model(Z):
+        p = 1 / (1 + np.exp(-(Z @ a + np.einsum("ni,ij,nj->n", Z, B, Z) / d) / 3))
+        return np.column_stack([1 - p, p])
+
+    def weigh(Z):
+        return lime_kernel(cosine_distance(Z) * 100, 25.0)
+
+    return model, weigh
+
+
 def expectation_section(quick: bool) -> None:
     """Does a scheme change the expected explanation? A 12-feature synthetic model whose
     population explanation (the infinite-sample weighted fit) is computed exactly over
@@ -279,20 +297,11 @@ def expectation_section(quick: bool) -> None:
     from itertools import product
 
     from limette._engine import explanation_fields
-    from limette.kernels import cosine_distance, lime_kernel
     from limette.sampling import BernoulliSampler, UniformCountSampler
     from limette.surrogates import Ridge
 
     d, redraws = 12, 50 if quick else 200
-    rng = np.random.default_rng(0)
-    a, B = rng.normal(size=d), rng.normal(size=(d, d)) * 0.3
-
-    def model(Z):
-        p = 1 / (1 + np.exp(-(Z @ a + np.einsum("ni,ij,nj->n", Z, B, Z) / d) / 3))
-        return np.column_stack([1 - p, p])
-
-    def weigh(Z):
-        return lime_kernel(cosine_distance(Z) * 100, 25.0)
+    model, weigh = interacting_model(d)
 
     every = np.array(list(product([0.0, 1.0], repeat=d)))
     kept = every.sum(axis=1).astype(int)
@@ -344,20 +353,11 @@ def synthetic_section(quick: bool) -> None:
     width 25).
     """
     from limette._engine import explanation_fields
-    from limette.kernels import cosine_distance, lime_kernel
     from limette.sampling import BernoulliSampler, KernelWeightedSampler, UniformCountSampler
     from limette.surrogates import Ridge
 
     d, redraws = 40, 10 if quick else 30
-    rng = np.random.default_rng(0)
-    a, B = rng.normal(size=d), rng.normal(size=(d, d)) * 0.3
-
-    def model(Z):
-        p = 1 / (1 + np.exp(-(Z @ a + np.einsum("ni,ij,nj->n", Z, B, Z) / d) / 3))
-        return np.column_stack([1 - p, p])
-
-    def weigh(Z):
-        return lime_kernel(cosine_distance(Z) * 100, 25.0)
+    model, weigh = interacting_model(d)
 
     samplers = {
         f"{base} {scheme}": cls(scheme=scheme)

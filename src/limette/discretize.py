@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
-from sklearn.tree import DecisionTreeClassifier
 
 from .errors import InputError
 
@@ -249,6 +248,8 @@ class EntropyDiscretizer(Discretizer):
     def thresholds(self, data: np.ndarray, labels: np.ndarray | None) -> list[np.ndarray]:
         if labels is None:
             raise InputError("discretizer='entropy' needs training_labels")
+        from sklearn.tree import DecisionTreeClassifier  # imported only when asked
+
         result = []
         for column in data.T:
             tree = DecisionTreeClassifier(

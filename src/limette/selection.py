@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from sklearn.linear_model import lars_path_gram
 
 from ._design import WeightedDesign
 from ._validation import lookup
@@ -60,6 +59,8 @@ def _forward_selection(design: WeightedDesign, num_features: int) -> np.ndarray:
 
 
 def _lasso_path(design: WeightedDesign, num_features: int) -> np.ndarray:
+    from sklearn.linear_model import lars_path_gram  # 0.9 s to import: only when asked
+
     d, k = design.n_features, design.Y.shape[1]
     mask = np.zeros((k, d), dtype=bool)
     n = design.X.shape[0]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from sklearn.base import clone
 
 from ._design import StackedDesign, WeightedDesign
 from .errors import InputError
@@ -309,6 +308,8 @@ class SklearnSurrogate:
     estimator: Any
 
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
+        from sklearn.base import clone  # scikit-learn's import takes most of a second
+
         coef = np.zeros(selected.shape)
         intercept = np.zeros(selected.shape[0])
         for target, mask in enumerate(selected):

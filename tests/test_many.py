@@ -336,12 +336,12 @@ def test_the_view_of_thread_pools_is_rebuilt_after_an_import(tmp_path, monkeypat
     import importlib
     import sys
 
-    from limette import _driver
+    from limette import _threads
 
-    first = _driver._controller()
-    assert _driver._controller() is first  # nothing imported in between: kept (3 ms each)
+    first = _threads._controller()
+    assert _threads._controller() is first  # nothing imported in between: kept (3 ms each)
     (tmp_path / "limette_probe_module.py").write_text("VALUE = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "limette_probe_module", raising=False)
     importlib.import_module("limette_probe_module")
-    assert _driver._controller() is not first
+    assert _threads._controller() is not first

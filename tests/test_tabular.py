@@ -150,6 +150,12 @@ def test_pandas_frames_and_pipelines():
     assert any(name.startswith("city=") for name, _ in explanation.as_list())
     with pytest.raises(InputError, match="unseen"):
         explainer.explain(frame.iloc[[0]].assign(city="lima"), predict_proba)
+    with pytest.raises(InputError, match=r"data_row column 'city' has a missing value"):
+        explainer.explain(frame.iloc[[0]].assign(city=None), predict_proba)
+    holes = frame.astype({"city": object})
+    holes.loc[3, "city"] = np.nan
+    with pytest.raises(InputError, match=r"training_data column 'city' has a missing value"):
+        TabularExplainer(holes)
 
 
 def test_lhs_and_top_labels(linear_data):

@@ -73,9 +73,14 @@ class FrameEncoder:
         try:
             return np.array([lookup[value] for value in values], dtype=float)
         except KeyError as error:
-            known = list(self.categories[i])[:10]
+            value, known = error.args[0], list(self.categories[i])[:10]
+            if _missing(value):
+                raise InputError(
+                    f"{name} column {self.columns[i]!r} has a missing value ({value!r}); fill "
+                    f"or drop it first (known values: {known})"
+                ) from None
             raise InputError(
-                f"{name} column {self.columns[i]!r} has the value {error.args[0]!r}, unseen in the "
+                f"{name} column {self.columns[i]!r} has the value {value!r}, unseen in the "
                 f"training data (known values: {known})"
             ) from None
 
@@ -115,3 +120,13 @@ def _is_categorical(series: Any) -> bool:
 
 def _sort_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, value)
+
+
+def _missing(value: Any) -> bool:
+    """Whether a cell holds pandas' or NumPy's missing value (None, NaN, NA, NaT)."""
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -245,10 +245,11 @@ def test_constant_feature_warns_and_gets_zero_weight(linear_data):
 
     X = linear_data.copy()
     X[:, 2] = 4.0
-    with pytest.warns(LimetteWarning, match=r"constant features \[2\]"):
+    with pytest.warns(LimetteWarning, match=r"constant features \[2\]") as seen:
         explainer = TabularExplainer(
             X, mode="regression", discretize_continuous=False, random_state=0
         )
+    assert seen[0].filename == __file__  # it points at the caller's line
     explanation = explainer.explain(X[0], linear_model, num_features=5)
     assert explanation.coef[0, 2] == pytest.approx(0.0, abs=1e-9)
 

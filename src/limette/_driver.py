@@ -20,20 +20,18 @@ import pickle
 import sys
 import tempfile
 import uuid
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ._engine import progress_bar
 from ._many import Outcome, Plan, run_chunk
 from ._threads import CallerThreads, own_openmp_thread, single_thread
-from ._validation import check_positive_int, lookup
-from .errors import InstanceError, LimetteError, LimetteWarning
+from ._validation import check_positive_int, lookup, warn_user
+from .errors import InstanceError, LimetteError
 from .explanation import Explanation
 from .explanation_set import ExplanationSet
 
@@ -141,25 +139,12 @@ def check_allocator(client: Any) -> None:
         return
     slow = sorted(w for w, (linux, trim, mmap) in settings.items() if linux and trim and not mmap)
     if slow:
-        warnings.warn(
+        warn_user(
             f"{len(slow)} of {len(settings)} Dask workers run with MALLOC_TRIM_THRESHOLD_ set "
             "and no MALLOC_MMAP_THRESHOLD_ (Dask's default), where explain_many runs about "
             "half as fast; start the cluster after os.environ.update("
-            "limette.distributed.WORKER_ENVIRON)",
-            LimetteWarning,
-            stacklevel=_first_outside_limette(),
+            "limette.distributed.WORKER_ENVIRON)"
         )
-
-
-def _first_outside_limette() -> int:
-    """``stacklevel`` for a warning issued by the caller: its first frame outside limette
-    (the user's line, however many of limette's frames and generators lie between)."""
-    package = os.path.dirname(os.path.abspath(__file__))
-    frame: FrameType | None = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
 
 
 class _Submitter:

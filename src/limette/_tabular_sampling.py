@@ -16,10 +16,10 @@ import numpy as np
 from scipy.special import ndtri
 
 from ._quantile_table import QuantileTable, slot_index
-from ._validation import lookup
+from ._validation import lookup, warn_user
 from ._workspace import empty, rows
 from .discretize import Discretizer, inverse_cdf_values
-from .errors import InputError, LimetteWarning
+from .errors import InputError
 from .sampling import UniformStream, uniform_stream
 
 
@@ -284,13 +284,9 @@ class TableSampler:
 
 def _warn_constant(constant: np.ndarray) -> None:
     if constant.size:
-        import warnings
-
-        warnings.warn(
+        warn_user(
             f"training_data has constant features {constant.tolist()}; they are held at "
-            "their value when sampling and get zero weight",
-            LimetteWarning,
-            stacklevel=5,
+            "their value when sampling and get zero weight"
         )
 
 

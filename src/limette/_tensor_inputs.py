@@ -7,15 +7,15 @@ device. Inputs are checked once, at the boundary, with errors that name the argu
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._validation import warn_user
 from .compose import is_torch
-from .errors import InputError, LimetteWarning, ModelOutputError
+from .errors import InputError, ModelOutputError
 
 Arrays = tuple[Any, ...]
 
@@ -171,10 +171,8 @@ def format_feature_mask(feature_mask: Any, inputs: TensorInputs) -> FeatureMask:
     ]
     ids = np.unique(np.concatenate([h.ravel() for h in hosts]))
     if ids[0] != 0:
-        warnings.warn(
-            f"the smallest id in feature_mask is {ids[0]}, not 0; ids are shifted to start at 0",
-            LimetteWarning,
-            stacklevel=4,
+        warn_user(
+            f"the smallest id in feature_mask is {ids[0]}, not 0; ids are shifted to start at 0"
         )
         hosts = [h - ids[0] for h in hosts]
         ids = ids - ids[0]
@@ -183,11 +181,9 @@ def format_feature_mask(feature_mask: Any, inputs: TensorInputs) -> FeatureMask:
     present[ids] = True
     if not present.all():
         missing = np.flatnonzero(~present)
-        warnings.warn(
+        warn_user(
             f"feature_mask ids are not contiguous: {missing[:10].tolist()} mark no element; "
-            "their attributions are 0",
-            LimetteWarning,
-            stacklevel=4,
+            "their attributions are 0"
         )
     masks = tuple(like(h, a) for h, a in zip(hosts, inputs.arrays))
     return FeatureMask(masks, n_features, present)

@@ -5,12 +5,16 @@ Inner code trusts what comes out of here and never checks again.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
+from types import FrameType
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError, ModelOutputError, UnknownOptionError
+from .errors import InputError, LimetteWarning, ModelOutputError, UnknownOptionError
 
 
 def as_float_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray:
@@ -125,3 +129,15 @@ def check_names(names: Sequence[Any] | None, n: int, argument: str) -> list[str]
     if len(names) != n:
         raise InputError(f"{argument} has {len(names)} names; expected {n}")
     return names
+
+
+def warn_user(message: str) -> None:
+    """Issue a :class:`~limette.errors.LimetteWarning` pointing at the user's line: the
+    first frame outside limette, however many of limette's frames and generators lie
+    between (a fixed ``stacklevel`` breaks whenever a call path changes)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame: FrameType | None = sys._getframe(1)
+    level = 2  # 1 is this function, 2 its caller
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, LimetteWarning, stacklevel=level)

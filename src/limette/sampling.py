@@ -113,17 +113,22 @@ def _sobol_points(width: int, log2_n: int) -> np.ndarray:
 
 
 class _PointSetCache:
-    """Scrambled Sobol point sets by ``(width, log2_n)``, within a byte budget (LRU)."""
+    """Scrambled Sobol point sets by ``(width, log2_n)``, within a byte budget (LRU).
+
+    One seed makes a smaller set a prefix of a larger one of the same width, so a kept
+    larger set answers for every smaller size."""
 
     def __init__(self) -> None:
         self.sets: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, key: tuple[int, int]) -> np.ndarray:
+        width, log2_n = key
         with self.lock:
-            if key in self.sets:
-                self.sets.move_to_end(key)
-                return self.sets[key]
+            for (kept_width, kept_log2), points in reversed(self.sets.items()):
+                if kept_width == width and kept_log2 >= log2_n:  # a prefix of a kept set
+                    self.sets.move_to_end((kept_width, kept_log2))
+                    return points[: 1 << log2_n]
         points = _scrambled_sobol_points(*key)
         with self.lock:
             self.sets[key] = points

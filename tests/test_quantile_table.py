@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from limette.discretize import inverse_cdf_values
 
 from limette import TabularExplainer
+from limette.discretize import inverse_cdf_values
 from limette.tabular._quantile_table import KNOTS, TOLERANCE, slot_index
 
 

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from limette import TabularExplainer, _workspace
+from limette import TabularExplainer
+from limette.engine import workspace as _workspace
 from limette.engine.workspace import empty, joined, reusing_arrays, rows
 
 

@@ -26,7 +26,7 @@ from ._random import RandomState
 from ._text_plan import DEFAULT_SAMPLER, default_batch_size, documents, make_plan
 from ._text_plan import text_distances as _distances  # noqa: F401  (lime's name, tests)
 from ._tokens import IndexedText, SplitExpression, index_text
-from ._validation import lookup
+from ._validation import check_positive_float, lookup
 from .explanation import Explanation
 from .explanation_set import ExplanationSet
 from .kernels import get_kernel
@@ -157,7 +157,7 @@ class TextExplainer:
         char_level: bool = False,
         mode: str = "classification",
     ) -> None:
-        self.kernel_width = float(kernel_width)
+        self.kernel_width = check_positive_float(kernel_width, "kernel_width")
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.verbose = verbose
         self.class_names = None if class_names is None else [str(c) for c in class_names]

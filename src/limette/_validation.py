@@ -103,9 +103,10 @@ def check_probabilities(output: np.ndarray, name: str, tolerance: float = 1e-4) 
     """
     sums = output @ np.ones(output.shape[1])
     lowest = float(output.min())
+    if lowest >= -tolerance and float(sums.min()) >= 1.0 - tolerance:
+        if float(sums.max()) <= 1.0 + tolerance:
+            return False
     worst = int(np.argmax(np.abs(sums - 1.0)))
-    if abs(float(sums[worst]) - 1.0) <= tolerance and lowest >= -tolerance:
-        return False
     found = f"row {worst} sums to {float(sums[worst]):.6g}"
     if lowest < -tolerance:
         found = f"it returned {lowest:.6g}"

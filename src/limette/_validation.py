@@ -177,6 +177,8 @@ def check_sample_memory(
     an explanation holds at once (samples, their model inputs, indicators) would not fit
     in the memory available, before anything that large is allocated."""
     needed = int(n_samples) * max(int(n_features), 1) * 8 * arrays
+    if needed < 2**28:  # 256 MiB: not worth reading /proc for (explain_many asks per instance)
+        return
     free = available_memory()
     if free is not None and needed > free:
         raise InputError(

@@ -27,6 +27,7 @@ from .._random import instance_generator
 from .._validation import as_model_output, check_probabilities
 from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
+from .shared import SharedNeighbourhood, shared_neighbourhood
 from .workspace import reusing_arrays
 
 Outcome = tuple[int, "Explanation | BaseException"]
@@ -87,6 +88,12 @@ class _Waiting:
     hood: Neighbourhood
     parts: list[np.ndarray] = field(default_factory=list)
     error: BaseException | None = None
+    tail: np.ndarray | None = None  # the shared rows' outputs, after the instance's own
+
+    @property
+    def rows(self) -> int:
+        """The model rows this instance sends itself."""
+        return self.hood.n if self.tail is None else len(self.hood.inputs)
 
 
 def _call(
@@ -126,18 +133,30 @@ class _Chunk:
         self.outcomes: list[Outcome] = []
         # until one call is found wanting; images have no regression mode, logits are fine
         self.check_probabilities = bool(getattr(plan, "expects_probabilities", False))
+        self.shared: SharedNeighbourhood | None = None
+
+    def share(self) -> None:
+        """Score the plan's shared neighbourhood (if it offers one) for every instance."""
+        self.shared = shared_neighbourhood(self.plan, self.predict_fn, self.batch_size, self._call)
 
     def add(self, index: int, instance: Any) -> None:
+        shared = self.shared
         try:
-            hood = self.plan.prepare(instance, instance_generator(self.plan.seed))
+            if shared is None:
+                waiting = _Waiting(
+                    index, self.plan.prepare(instance, instance_generator(self.plan.seed))
+                )
+            else:
+                hood = self.plan.prepare_with(shared, instance)  # type: ignore[attr-defined]
+                waiting = _Waiting(index, hood, tail=shared.outputs)
         except Exception as error:
             self.outcomes.append((index, error))
             return
-        size = self.batch_size or hood.n
-        if self.queue and self.queued + hood.n > size:
+        size = self.batch_size or waiting.rows
+        if self.queue and self.queued + waiting.rows > size:
             self._run()
-        self.queue.append(_Waiting(index, hood))
-        self.queued += hood.n
+        self.queue.append(waiting)
+        self.queued += waiting.rows
         if self.queued >= size:
             self._run()
 
@@ -154,14 +173,14 @@ class _Chunk:
             try:
                 outputs = self._call(
                     [waiting.hood.inputs for waiting in queue],
-                    sum(waiting.hood.n for waiting in queue),
+                    sum(waiting.rows for waiting in queue),
                     f"a batch of {len(queue)} instances",
                 )
             except Exception:
                 for waiting in queue:  # retried instance by instance: only real failures are lost
                     self._alone(waiting)
             else:
-                starts = np.cumsum([0] + [waiting.hood.n for waiting in queue])
+                starts = np.cumsum([0] + [waiting.rows for waiting in queue])
                 for waiting, start, stop in zip(queue, starts[:-1], starts[1:]):
                     waiting.parts.append(outputs[start:stop])
         for waiting in queue:
@@ -169,7 +188,7 @@ class _Chunk:
 
     def _alone(self, waiting: _Waiting) -> None:
         """Call the model on one instance's rows, ``batch_size`` at a time."""
-        n = waiting.hood.n
+        n = waiting.rows
         waiting.parts.clear()
         size = min(self.batch_size or n, n)
         for start in range(0, n, size):
@@ -198,6 +217,8 @@ class _Chunk:
             self.outcomes.append((waiting.index, waiting.error))
             return
         try:
+            if waiting.tail is not None:
+                waiting.parts.append(waiting.tail)
             widths = {part.shape[1] for part in waiting.parts}
             if len(widths) > 1:
                 raise LimetteError(
@@ -225,6 +246,8 @@ def run_chunk(
     chunk = _Chunk(plan, predict_fn, batch_size)
     reported = 0
     with reusing_arrays(batch_size):
+        if len(instances) > 1:
+            chunk.share()
         for index, instance in zip(indices, instances):
             chunk.add(int(index), instance)
             if on_done is not None and len(chunk.outcomes) > reported:

@@ -19,12 +19,14 @@ from .._validation import check_positive_int, check_sample_memory, lookup
 from ..engine.adaptive import as_auto
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions
+from ..engine.shared import SharedNeighbourhood
 from ..engine.workspace import empty, joined
 from ..errors import InputError
 from ..explanation import Explanation
 from ..sampling import SCHEMES
 from ._frames import is_frame
 from ._sampling import CONTINUOUS_SAMPLERS, DEFAULT_SAMPLER
+from ._shared import draw_shared, neighbourhood_with, shareable
 
 if TYPE_CHECKING:
     from .explainer import TabularExplainer
@@ -71,6 +73,25 @@ class TabularPlan:
         )
         samples, inputs = draw(self.num_samples, True)
         return Neighbourhood(samples, weigh(samples), inputs, row)
+
+    def shared(self, rng: np.random.Generator) -> SharedNeighbourhood | None:
+        """Rows ``1..n-1``, the same for every instance in lime's default setting."""
+        explainer = self.explainer
+        tilt = explainer._tilt_width(self.sampler, self.fit.distance_metric)
+        around = explainer.sample_around_instance
+        if not shareable(self.sampler, tilt, explainer.discretizer is not None, around):
+            return None
+        d = len(explainer.feature_names)
+        table = explainer.sampler_
+        return draw_shared(table, d, self.num_samples, rng, self.sampler, self.sampling_method)
+
+    def prepare_with(self, shared: SharedNeighbourhood, instance: Any) -> Neighbourhood:
+        if isinstance(instance, Invalid):
+            raise instance.error
+        explainer = self.explainer
+        row = explainer._encode_row(instance)
+        table, kernel = explainer.sampler_, explainer.kernel_fn
+        return neighbourhood_with(table, shared, row, kernel, self.fit.distance_metric)
 
     def compose(self, pieces: list[Any]) -> Any:
         rows = pieces[0] if len(pieces) == 1 else joined(pieces)

@@ -141,6 +141,7 @@ class TableSampler:
         tilt_width: float | None = None,
         first: bool = True,
         stream: UniformStream | None = None,
+        uniforms: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(interpretable, model_inputs)``, both ``(n, d)``; row 0 is the instance.
 
@@ -151,7 +152,8 @@ class TableSampler:
         (:func:`limette.sampling.uniform_stream`); pass ``stream`` to continue one across
         calls, with ``first=False`` after the first call. With ``tilt_width`` the rows come
         from lime's distribution tilted by lime's kernel of that width (GLIME), to be
-        fitted with unit weights.
+        fitted with unit weights. ``uniforms`` ``(n, len(columns))`` receives the uniforms of
+        the frequency-sampled columns (see :meth:`same_slot`).
         """
         d = row.shape[0]
         gaussian = d if self.discretizer is None else 0
@@ -167,6 +169,8 @@ class TableSampler:
         for start in range(1 if first else 0, n, step):
             block = slice(start, min(start + step, n))
             u = stream.draw(block.stop - start)
+            if uniforms is not None:
+                uniforms[block] = u[:, gaussian:]
             if gaussian:
                 draws = self._gaussian(u[:, :d], rng, method, row, around_instance, tilt_width)
                 inputs[block] = draws
@@ -180,6 +184,12 @@ class TableSampler:
             interpretable[0] = (row - self.means) / self.scales
             interpretable[0, self.columns] = 1.0
         return interpretable, inputs
+
+    def same_slot(self, row: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """Whether each uniform of the frequency-sampled columns draws the slot of ``row``'s
+        value: the interpretable value of those columns (without ``tilt_width``)."""
+        low, high = self._interval(self._slot_of(row))
+        return (uniforms >= low) & (uniforms < high)
 
     def _frequency_block(
         self,

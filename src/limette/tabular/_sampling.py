@@ -185,11 +185,17 @@ class TableSampler:
             interpretable[0, self.columns] = 1.0
         return interpretable, inputs
 
-    def same_slot(self, row: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-        """Whether each uniform of the frequency-sampled columns draws the slot of ``row``'s
-        value: the interpretable value of those columns (without ``tilt_width``)."""
-        low, high = self._interval(self._slot_of(row))
-        return (uniforms >= low) & (uniforms < high)
+    def slot_of(self, row: np.ndarray) -> np.ndarray:
+        """The slot of ``row``'s value in each frequency-sampled column (-1: never seen)."""
+        return self._slot_of(row)
+
+    def same_slot_of(self, slot: int, column: int, uniforms: np.ndarray) -> np.ndarray:
+        """Whether each uniform of the ``column``-th frequency-sampled column draws ``slot``:
+        the interpretable value of an instance in that slot (without ``tilt_width``)."""
+        own = np.full(len(self.columns), -1, dtype=np.intp)
+        own[column] = slot
+        low, high = self._interval(own)
+        return (uniforms >= low[column]) & (uniforms < high[column])
 
     def _frequency_block(
         self,

@@ -28,10 +28,13 @@ from ._sampling import TableSampler
 @dataclass(frozen=True, eq=False)
 class SharedRows:
     """What every instance's samples share: the interpretable samples (row 0 and the
-    frequency-sampled columns still to fill) and the uniforms of those columns."""
+    frequency-sampled columns still to fill) and, for every slot of those columns, whether
+    each sample drew it (``same[s, i]`` for samples ``i`` from 1, as bytes: gathering an
+    instance's rows of it and transposing them into its samples is one cheap pass; a
+    last row of zeros stands for a value never seen in training, slot ``-1``)."""
 
     interpretable: np.ndarray
-    uniforms: np.ndarray
+    same: np.ndarray
 
 
 def shareable(sampler: str, tilt: float | None, discretized: bool, around: bool) -> bool:
@@ -55,7 +58,17 @@ def draw_shared(
         placeholder, n, rng, sampling_method, False, first=True, stream=stream, uniforms=uniforms
     )
     inputs = np.array(inputs[1:])  # owned, not rows of a reused block
-    return SharedNeighbourhood(inputs, SharedRows(np.array(interpretable), uniforms))
+    return SharedNeighbourhood(inputs, SharedRows(np.array(interpretable), _slots(table, uniforms)))
+
+
+def _slots(table: TableSampler, uniforms: np.ndarray) -> np.ndarray:
+    """``same[s, i]``: whether sample ``i + 1`` drew slot ``s``."""
+    count = len(table.slot_values)
+    same = np.zeros((count + 1, len(uniforms) - 1), dtype=np.uint8)
+    owner = np.repeat(np.arange(len(table.columns)), np.diff(np.append(table.offsets, count)))
+    for slot in range(count):  # a loop over slots, not samples
+        same[slot] = table.same_slot_of(slot, int(owner[slot]), uniforms[1:, owner[slot]])
+    return same
 
 
 def neighbourhood_with(
@@ -71,13 +84,21 @@ def neighbourhood_with(
     n, d = rows.interpretable.shape
     columns = table.columns
     samples = empty((n, d))
-    if np.array_equal(columns, np.arange(d)):  # every column is an indicator
-        samples[1:] = table.same_slot(row, rows.uniforms[1:])
+    own = table.slot_of(row)
+    indicators = np.array_equal(columns, np.arange(d))  # every column is one
+    if indicators:
+        samples[1:] = rows.same[own].T
     else:
         samples[1:] = rows.interpretable[1:]
         if len(columns):
-            samples[1:, columns] = table.same_slot(row, rows.uniforms[1:])
+            samples[1:, columns] = rows.same[own].T
     samples[0] = (row - table.means) / table.scales
     samples[0, columns] = 1.0
-    weights = np.asarray(kernel_fn(get_distance(distance_metric)(samples)))
+    if indicators and distance_metric == "euclidean":
+        # 0/1 values: each squared difference is 0 or 1, and the sum of the mismatches is
+        # exact in any order, so this is the euclidean distance's value bit for bit
+        distances = np.sqrt(d - samples.sum(axis=1))
+    else:
+        distances = get_distance(distance_metric)(samples)
+    weights = np.asarray(kernel_fn(distances))
     return Neighbourhood(samples, weights, row[None, :], row)

@@ -87,7 +87,8 @@ def neighbourhood_with(
     own = table.slot_of(row)
     indicators = np.array_equal(columns, np.arange(d))  # every column is one
     if indicators:
-        samples[1:] = rows.same[own].T
+        gathered = rows.same[own]
+        samples[1:] = gathered.T
     else:
         samples[1:] = rows.interpretable[1:]
         if len(columns):
@@ -97,7 +98,10 @@ def neighbourhood_with(
     if indicators and distance_metric == "euclidean":
         # 0/1 values: each squared difference is 0 or 1, and the sum of the mismatches is
         # exact in any order, so this is the euclidean distance's value bit for bit
-        distances = np.sqrt(d - samples.sum(axis=1))
+        kept = np.add.reduce(gathered, axis=0, dtype=np.uint8 if d < 256 else np.intp)
+        distances = np.empty(n)
+        distances[0] = 0.0
+        np.sqrt(np.subtract(d, kept, dtype=float), out=distances[1:])
     else:
         distances = get_distance(distance_metric)(samples)
     weights = np.asarray(kernel_fn(distances))

@@ -290,3 +290,14 @@ def test_shipped_work_is_unpickled_once_per_process():
     first, second = _unship(shipped), _unship(shipped)
     assert first is second and first[0] == {"model": 1}
     assert _unship(("plain", "tuple")) == ("plain", "tuple")
+
+
+def test_dask_shared_neighbourhood_equals_each_instance_alone(work, cluster, cancer_forest):
+    """Each worker scores the shared rows once; every row still equals ``explain``."""
+    explainer, rows, _ = work
+    predict = cancer_forest.predict_proba
+    result = explainer.explain_many(
+        rows[:12], predict, num_samples=SAMPLES, executor=cluster, chunk_size=2
+    )
+    for i, row in enumerate(rows[:12]):
+        assert result[i].to_dict() == explainer.explain(row, predict, num_samples=SAMPLES).to_dict()

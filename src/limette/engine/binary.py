@@ -28,6 +28,7 @@ from ..errors import InputError
 from ..explanation import Explanation
 from ..sampling import SCHEMES, Sampler
 from .adaptive import AutoSamples, as_auto, binary_draw, sample_and_evaluate
+from .batching import BatchSize
 from .chunk import Neighbourhood, Plan
 from .driver import explain_one
 from .evaluate import evaluate
@@ -102,7 +103,7 @@ def explain_single(
     predict_fn: Callable[[Any], Any],
     instance: Any,
     *,
-    batch_size: int | None,
+    batch_size: BatchSize,
     progress: bool,
 ) -> Explanation:
     """``explain``: a fixed ``num_samples`` through the engine, or ``"auto"``."""
@@ -121,7 +122,7 @@ def explain_adaptive(
     predict_fn: Callable[[Any], Any],
     instance: Any,
     *,
-    batch_size: int | None,
+    batch_size: BatchSize,
     progress: bool,
 ) -> Explanation:
     """``num_samples="auto"``: batches from one stream until the top features are stable.

@@ -17,6 +17,7 @@ array, so its explanation is the same bit for bit whatever else shares its chunk
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from .._random import instance_generator
 from .._validation import as_model_output, check_probabilities
 from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
+from .batching import BatchSearch, BatchSize, rows_per_call
 from .shared import SharedNeighbourhood, shared_neighbourhood
 from .workspace import reusing_arrays
 
@@ -124,16 +126,19 @@ class _Chunk:
     gives the same outputs inside ``explain_many`` as alone.
     """
 
-    def __init__(
-        self, plan: Plan, predict_fn: Callable[[Any], Any], batch_size: int | None
-    ) -> None:
-        self.plan, self.predict_fn, self.batch_size = plan, predict_fn, batch_size
+    def __init__(self, plan: Plan, predict_fn: Callable[[Any], Any], batch_size: BatchSize) -> None:
+        self.plan, self.predict_fn, self.sizes = plan, predict_fn, batch_size
         self.queue: list[_Waiting] = []
         self.queued = 0
         self.outcomes: list[Outcome] = []
         # until one call is found wanting; images have no regression mode, logits are fine
         self.check_probabilities = bool(getattr(plan, "expects_probabilities", False))
         self.shared: SharedNeighbourhood | None = None
+
+    @property
+    def batch_size(self) -> int | None:
+        """Rows per call now (a :class:`~limette.engine.batching.BatchSearch` moves it)."""
+        return rows_per_call(self.sizes)
 
     def share(self) -> None:
         """Score the plan's shared neighbourhood (if it offers one) for every instance."""
@@ -190,9 +195,10 @@ class _Chunk:
         """Call the model on one instance's rows, ``batch_size`` at a time."""
         n = waiting.rows
         waiting.parts.clear()
-        size = min(self.batch_size or n, n)
-        for start in range(0, n, size):
-            rows = slice(start, min(start + size, n))
+        start = 0
+        while start < n:
+            rows = slice(start, min(start + (self.batch_size or n), n))
+            start = rows.stop
             try:
                 waiting.parts.append(
                     self._call(
@@ -206,7 +212,10 @@ class _Chunk:
                 return
 
     def _call(self, pieces: list[Any], rows: int, where: str) -> np.ndarray:
+        began = time.perf_counter()
         outputs = _call(self.plan, self.predict_fn, pieces, rows, where)
+        if isinstance(self.sizes, BatchSearch):
+            self.sizes.record(rows, time.perf_counter() - began)
         if self.check_probabilities:
             name = getattr(self.plan, "model_name", "predict_fn")
             self.check_probabilities = not check_probabilities(outputs, name)
@@ -235,7 +244,7 @@ def run_chunk(
     predict_fn: Callable[[Any], Any],
     instances: Sequence[Any],
     indices: Sequence[int],
-    batch_size: int | None,
+    batch_size: BatchSize,
     on_done: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
     """Explain ``instances`` (numbered ``indices``); one outcome per instance, in order.
@@ -245,7 +254,7 @@ def run_chunk(
     """
     chunk = _Chunk(plan, predict_fn, batch_size)
     reported = 0
-    with reusing_arrays(batch_size):
+    with reusing_arrays(rows_per_call(batch_size)):
         if len(instances) > 1:
             chunk.share()
         for index, instance in zip(indices, instances):

@@ -31,6 +31,7 @@ from .._validation import check_positive_int, lookup, warn_user
 from ..errors import InstanceError, LimetteError
 from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
+from .batching import BatchSearch, BatchSize
 from .chunk import Outcome, Plan, run_chunk
 from .evaluate import progress_bar
 from .threads import CallerThreads, own_openmp_thread, single_thread
@@ -90,7 +91,7 @@ def _portable(outcomes: list[Outcome]) -> list[Outcome]:
 
 
 def _remote_chunk(
-    payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: int | None
+    payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: BatchSize
 ) -> list[Outcome]:
     """One chunk on a worker, with one BLAS thread."""
     plan, predict_fn = _unship(payload)
@@ -99,7 +100,7 @@ def _remote_chunk(
 
 
 def _thread_chunk(
-    payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: int | None
+    payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: BatchSize
 ) -> list[Outcome]:
     """One chunk on a thread of this process, whose BLAS the caller holds at one thread."""
     plan, predict_fn = payload
@@ -176,7 +177,7 @@ class _Submitter:
             return max(1, sum(self.client.nthreads().values()))
         return int(getattr(self.executor, "_max_workers", None) or os.cpu_count() or 1)
 
-    def submit(self, instances: Sequence[Any], indices: list[int], batch_size: int | None) -> Any:
+    def submit(self, instances: Sequence[Any], indices: list[int], batch_size: BatchSize) -> Any:
         if self.client is not None:
             return self.client.submit(
                 _remote_chunk, self.payload, instances, indices, batch_size, pure=False
@@ -218,7 +219,7 @@ def stream(
     predict_fn: Callable[[Any], Any],
     instances: Sequence[Any],
     *,
-    batch_size: int | None,
+    batch_size: BatchSize,
     chunk_size: int | None,
     executor: Any = None,
     errors: str = "raise",
@@ -232,7 +233,7 @@ def stream(
     chunk lost whole (a dead worker) counts as a failure of each of its instances.
     """
     raise_errors = lookup(_ERRORS, errors, "errors")
-    if batch_size is not None:
+    if batch_size is not None and not isinstance(batch_size, BatchSearch):
         check_positive_int(batch_size, "batch_size")
     n = len(instances)
     bar = progress_bar(n, progress)
@@ -268,7 +269,7 @@ def _distributed(
     plan: Plan,
     predict_fn: Callable[[Any], Any],
     instances: Sequence[Any],
-    batch_size: int | None,
+    batch_size: BatchSize,
     chunk_size: int | None,
     executor: Any,
     raise_errors: bool,
@@ -333,7 +334,7 @@ def explain_one(
     predict_fn: Callable[[Any], Any],
     instance: Any,
     *,
-    batch_size: int | None,
+    batch_size: BatchSize,
     progress: bool,
     num_samples: int,
 ) -> Explanation:

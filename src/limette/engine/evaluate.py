@@ -18,11 +18,13 @@ from .._validation import as_model_output, check_labels, check_positive_int, che
 from ..errors import LimetteError, MissingDependencyError, ModelCallError
 from ..selection import select_features
 from ..surrogates import LinearFit, Surrogate
+from .batching import BatchSize, rows_per_call
 
 Compose = Callable[[np.ndarray], Any]
 
 
-def _batches(n: int, batch_size: int | None) -> Iterator[slice]:
+def _batches(n: int, batch_size: BatchSize) -> Iterator[slice]:
+    batch_size = rows_per_call(batch_size)
     size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
     for start in range(0, n, size):
         yield slice(start, min(start + size, n))
@@ -49,7 +51,7 @@ def evaluate(
     compose: Compose,
     *,
     classification: bool,
-    batch_size: int | None = None,
+    batch_size: BatchSize = None,
     progress: bool = False,
     name: str = "predict_fn",
     probabilities: bool = False,

@@ -16,7 +16,9 @@ import numpy as np
 
 from .._random import RandomState
 from .._validation import check_positive_float, lookup
+from ..compose import is_torch
 from ..engine.adaptive import AutoSamples
+from ..engine.batching import BatchSize, batch_search
 from ..engine.binary import explain_single
 from ..engine.driver import stream
 from ..explanation_set import ExplanationSet
@@ -35,10 +37,12 @@ from .segmentation import Segmenter, get_segmenter
 
 __all__ = ["ACCELERATOR_BATCH_SIZE", "CPU_BATCH_SIZE", "ImageExplainer", "default_batch_size"]
 
-#: Images per classifier call when composing on the host (or a torch CPU device). On the
-#: 2-core CPU, EfficientNet-Lite0 ran about twice as fast at batches of 1-2 images as at 10
-#: (lime's default), being memory-bound at larger batches; composition costs the same per
-#: image at any batch size (``benchmarks/RESULTS.md``, "Images").
+#: Images per classifier call the search starts from when composing on the host (or a
+#: torch CPU device): it doubles the batch while images per second improve
+#: (:mod:`limette.engine.batching`). On the 2-core CPU, EfficientNet-Lite0 ran about twice
+#: as fast at batches of 1-2 images as at 10 (lime's default), being memory-bound at larger
+#: batches, while a scikit-learn forest on digit images wants hundreds per call
+#: (``benchmarks/RESULTS.md``, "Images").
 CPU_BATCH_SIZE = 2
 #: Images per classifier call on an accelerator (a CUDA tensor or ``device``), where larger
 #: batches keep the device busy; memory stays bounded by one batch.
@@ -50,6 +54,21 @@ def default_batch_size(device: Any) -> int:
     if device is None or str(device).split(":")[0] == "cpu":
         return CPU_BATCH_SIZE
     return ACCELERATOR_BATCH_SIZE
+
+
+def searched_batch_size(
+    classifier_fn: Any, images: Sequence[Any], device: Any, num_samples: Any
+) -> BatchSize:
+    """The default batch: :data:`ACCELERATOR_BATCH_SIZE` on an accelerator; on the CPU a
+    search from :data:`CPU_BATCH_SIZE` images per call, kept per ``classifier_fn`` object,
+    capped at one image's samples and :data:`~limette.engine.batching.MEMORY_CAP` bytes."""
+    chosen = default_batch_size(first_device(images, device))
+    if chosen != CPU_BATCH_SIZE or not len(images):
+        return chosen
+    first = images[0]
+    size = first.numel() * first.element_size() if is_torch(first) else np.asarray(first).nbytes
+    most = num_samples if isinstance(num_samples, int) else ACCELERATOR_BATCH_SIZE
+    return batch_search(classifier_fn, max(int(size), 8 * 3), CPU_BATCH_SIZE, most)
 
 
 class ImageExplainer:
@@ -176,10 +195,11 @@ class ImageExplainer:
             self, labels, top_labels, hide_color, num_features, num_samples,
             segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
         )  # fmt: skip
+        sizes: BatchSize = batch_size
         if batch_size is None:
-            batch_size = default_batch_size(first_device([image], device))
+            sizes = searched_batch_size(classifier_fn, [image], device, plan.num_samples)
         return explain_single(  # type: ignore[return-value]
-            plan, classifier_fn, image, batch_size=batch_size, progress=progress_bar
+            plan, classifier_fn, image, batch_size=sizes, progress=progress_bar
         )
 
     def explain_many(
@@ -289,13 +309,14 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
             segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
             many=True,
         )  # fmt: skip
+        sizes: BatchSize = batch_size
         if batch_size is None:
-            batch_size = default_batch_size(first_device(batch, device))
+            sizes = searched_batch_size(classifier_fn, batch, device, plan.num_samples)
         return stream(
             plan,
             classifier_fn,
             batch,
-            batch_size=batch_size,
+            batch_size=sizes,
             chunk_size=chunk_size,
             executor=executor,
             errors=errors,

@@ -49,12 +49,14 @@ def rate(count: int, seconds: float) -> float:
 
 
 def throughput(train, test, model, lime_rows: int, loop_rows: int, repeats: int):
-    """Rows/s of explain_many, its floor, a limette loop and a lime loop.
+    """Rows/s of explain_many over every row, its floor, a limette loop and a lime loop.
 
     The floor and the share of the model come from one explain_many run over all rows
-    (timed inside the run). The three implementations are then compared on the same
-    ``loop_rows`` rows (lime on its first ``lime_rows``), alternating, medians of
-    ``repeats``, so that a change in the machine's load hits all of them alike.
+    (timed inside the run), which is also checked against ``explain`` on ``loop_rows``
+    rows. Then explain_many over all rows, a loop of limette ``explain`` on ``loop_rows``
+    rows and a loop of lime on ``lime_rows`` rows (extrapolated) alternate, medians of
+    ``repeats``, so that a change in the machine's load hits all of them alike; wall
+    clock and this process's CPU time (the machine is shared).
     """
     from lime.lime_tabular import LimeTabularExplainer
 
@@ -64,26 +66,45 @@ def throughput(train, test, model, lime_rows: int, loop_rows: int, repeats: int)
     start = time.perf_counter()
     result = ours.explain_many(test, timed, num_samples=SAMPLES)
     whole = time.perf_counter() - start
-    assert len(result) == len(test)
-    subset = test[:loop_rows]
-    runs = {"explain_many": [], "explain loop": [], "lime loop": []}
-    for _ in range(repeats):
-        start = time.perf_counter()
-        ours.explain_many(subset, model.predict_proba, num_samples=SAMPLES)
-        runs["explain_many"].append(rate(loop_rows, time.perf_counter() - start))
-        start = time.perf_counter()
-        for row in subset:
+    identical = all(
+        result[i].to_dict() == ours.explain(row, model.predict_proba).to_dict()
+        for i, row in enumerate(test[:loop_rows])
+    )
+    runs: dict[str, list[tuple[float, float]]] = {
+        "explain_many": [], "explain loop": [], "lime loop": []
+    }  # fmt: skip
+
+    def timed_run(key, count, action):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        runs[key].append(
+            (rate(count, time.perf_counter() - wall), rate(count, time.process_time() - cpu))
+        )
+
+    def many():
+        ours.explain_many(test, model.predict_proba, num_samples=SAMPLES)
+
+    def loop():
+        for row in test[:loop_rows]:
             ours.explain(row, model.predict_proba, num_samples=SAMPLES)
-        runs["explain loop"].append(rate(loop_rows, time.perf_counter() - start))
-        start = time.perf_counter()
-        for row in subset[:lime_rows]:
+
+    def lime():
+        for row in test[:lime_rows]:
             theirs.explain_instance(row, model.predict_proba, num_samples=SAMPLES)
-        runs["lime loop"].append(rate(lime_rows, time.perf_counter() - start))
-    medians = {key: float(np.median(values)) for key, values in runs.items()}
+
+    for repeat in range(repeats):
+        order = [("explain_many", len(test), many), ("explain loop", loop_rows, loop),
+                 ("lime loop", lime_rows, lime)]  # fmt: skip
+        for key, count, action in order if repeat % 2 == 0 else reversed(order):
+            timed_run(key, count, action)
+    medians = {key: float(np.median([v[0] for v in values])) for key, values in runs.items()}
+    cpu = {key: float(np.median([v[1] for v in values])) for key, values in runs.items()}
     return {
         "all rows": rate(len(test), whole),
         "floor": rate(len(test), timed.seconds),
         "model share": timed.seconds / whole,
+        "identical": identical,
+        "cpu": cpu,
         **medians,
     }
 
@@ -214,22 +235,25 @@ def main() -> None:
 def print_throughput(train, test, models, lime_rows, loop_rows, repeats):
     rows = len(test)
     print(
-        f"\n{SAMPLES} samples each. Floor: explain_many over {rows} rows, the model timed "
-        f"inside. Side by side: {loop_rows} rows (lime: {lime_rows}, extrapolated), "
-        f"alternating, medians of {repeats}\n"
+        f"\n{SAMPLES} samples each, serial. Floor: explain_many over {rows} rows, the model "
+        f"timed inside. Side by side: explain_many over {rows} rows, limette explain on "
+        f"{loop_rows} rows, lime on {lime_rows} rows (extrapolated), alternating, medians "
+        f"of {repeats}; × lime also in this process's CPU time\n"
     )
-    print("| model | explain_many rows/s (all rows) | floor rows/s | % of floor | "
+    print("| model | explain_many rows/s (first run) | floor rows/s | % of floor | "
           "explain_many rows/s | limette explain loop rows/s | lime loop rows/s | × lime | "
-          "× explain loop |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
+          "× lime (CPU time) | × explain loop | = explain |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name, model in models.items():
         r = throughput(train, test, model, lime_rows, loop_rows, repeats)
+        cpu = r["cpu"]
         print(
             f"| {name} | {r['all rows']:.1f} | {r['floor']:.1f} | "
             f"{100 * r['model share']:.0f} % | {r['explain_many']:.1f} | "
             f"{r['explain loop']:.1f} | {r['lime loop']:.2f} | "
             f"{r['explain_many'] / r['lime loop']:.1f}× | "
-            f"{r['explain_many'] / r['explain loop']:.2f}× |",
+            f"{cpu['explain_many'] / cpu['lime loop']:.1f}× | "
+            f"{r['explain_many'] / r['explain loop']:.2f}× | {r['identical']} |",
             flush=True,
         )
 

@@ -25,6 +25,7 @@ from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
 from . import _inputs as ti
+from ._projection import shared_projection
 
 __all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
 
@@ -131,7 +132,12 @@ def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -
     X = np.broadcast_to(Z, (B, *Z.shape)) if Z.ndim == 2 else Z
     if hasattr(model, "representation"):
         return np.stack([_fit_captum_model(model, X[b], Y[b], W[b]) for b in range(B)])
-    coef, _ = fit_stacked(as_surrogate(model), StackedDesign(X, Y[..., None], W))
+    surrogate = as_surrogate(model)
+    if Z.ndim == 2 and B > 1 and (W == W[0]).all():  # shared masks and weights
+        projection = shared_projection(surrogate, Z, W[0])
+        if projection is not None:
+            return np.asarray(Y @ projection.T)
+    coef, _ = fit_stacked(surrogate, StackedDesign(X, Y[..., None], W))
     return coef[:, 0, :]
 
 

@@ -18,6 +18,7 @@ import os
 import statistics
 import time
 import warnings
+from functools import partial
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
@@ -231,13 +232,43 @@ def part_shap(net, X, quick, rows):
     return float(np.abs(exact_ours - exact_shap).max()), float(np.abs(exact_shap).max())
 
 
+def shared_fits(repeats: int) -> None:
+    """The surrogate fits alone (no composition, no model) of a batch of KernelShap
+    examples sharing masks and weights, against the fit of one example."""
+    from limette.kernels import shapley_kernel
+    from limette.sampling import ShapleySampler
+    from limette.surrogates import ConstrainedLeastSquares, Ridge
+    from limette.tensor._lime_base import fit_interpretable
+
+    print("\n| features | samples | surrogate | fit of 1 example (ms) | fit of 100 (ms) | ratio |")
+    print("|---|---|---|---|---|---|")
+    rng = np.random.default_rng(0)
+    for d, n in ((30, 1000), (100, 2000)):
+        Z = ShapleySampler().sample(n, d, rng)
+        w = shapley_kernel(Z)
+        Y = rng.normal(size=(100, n))
+        W = np.broadcast_to(w, Y.shape)
+        for surrogate in (ConstrainedLeastSquares(), Ridge(alpha=1.0)):
+            one = timed(partial(fit_interpretable, surrogate, Z, Y[:1], W[:1]), repeats)[0]
+            many = timed(partial(fit_interpretable, surrogate, Z, Y, W), repeats)[0]
+            print(
+                f"| {d} | {n} | {type(surrogate).__name__} | {one * 1000:.2f} | "
+                f"{many * 1000:.2f} | {many / one:.2f}× |",
+                flush=True,
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="few samples, small image part")
     parser.add_argument("--skip-image", action="store_true")
     parser.add_argument("--image-samples", type=int, default=1000)
     parser.add_argument("--image-repeats", type=int, default=1)
+    parser.add_argument("--only-fits", action="store_true", help="only the shared-mask fits")
     args = parser.parse_args()
+    if args.only_fits:
+        shared_fits(7)
+        return
     rows = []
     print(
         "| case | samples | limette (s) | Captum ppe=1 (s) | Captum ppe=64 (s) | × vs ppe=1 | "

@@ -25,7 +25,7 @@ from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
 from . import _inputs as ti
-from ._projection import shared_projection
+from ._projection import shared_fit
 
 __all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
 
@@ -134,9 +134,9 @@ def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -
         return np.stack([_fit_captum_model(model, X[b], Y[b], W[b]) for b in range(B)])
     surrogate = as_surrogate(model)
     if Z.ndim == 2 and B > 1 and (W == W[0]).all():  # shared masks and weights
-        projection = shared_projection(surrogate, Z, W[0])
-        if projection is not None:
-            return np.asarray(Y @ projection.T)
+        coef = shared_fit(surrogate, Z, W[0], Y)
+        if coef is not None:
+            return coef
     coef, _ = fit_stacked(surrogate, StackedDesign(X, Y[..., None], W))
     return coef[:, 0, :]
 

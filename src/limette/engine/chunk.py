@@ -97,6 +97,10 @@ class _Waiting:
         """The model rows this instance sends itself."""
         return self.hood.n if self.tail is None else len(self.hood.inputs)
 
+    def first_call(self, batch_size: int | None) -> int:
+        """Rows of the first call ``explain`` makes for this instance."""
+        return min(batch_size or self.hood.n, self.hood.n)
+
 
 def _call(
     plan: Plan, predict_fn: Callable[[Any], Any], pieces: list[Any], rows: int, where: str
@@ -158,6 +162,8 @@ class _Chunk:
             self.outcomes.append((index, error))
             return
         size = self.batch_size or waiting.rows
+        if waiting.tail is not None:  # own rows in the first half of explain's first call
+            size = max(1, waiting.first_call(self.batch_size) // 2)
         if self.queue and self.queued + waiting.rows > size:
             self._run()
         self.queue.append(waiting)
@@ -172,7 +178,9 @@ class _Chunk:
 
     def _run(self) -> None:
         queue, self.queue, self.queued = self.queue, [], 0
-        if len(queue) == 1:
+        if queue[0].tail is not None:
+            self._own_rows(queue)
+        elif len(queue) == 1:
             self._alone(queue[0])
         else:
             try:
@@ -190,6 +198,30 @@ class _Chunk:
                     waiting.parts.append(outputs[start:stop])
         for waiting in queue:
             self._finish(waiting)
+
+    def _own_rows(self, queue: list[_Waiting]) -> None:
+        """The instances' own rows (of a shared neighbourhood) in one call of the size of
+        ``explain``'s first call, padded with shared rows; instance by instance on failure."""
+        shared = self.shared
+        assert shared is not None  # an instance has a tail only when the chunk shares
+        size = queue[0].first_call(self.batch_size)
+        if len(queue) > 1:
+            pad = size - sum(waiting.rows for waiting in queue)
+            pieces = [waiting.hood.inputs for waiting in queue] + [shared.inputs[1 : 1 + pad]]
+            try:
+                outputs = self._call(pieces, size, f"the own samples of {len(queue)} instances")
+            except Exception:
+                pass  # retried instance by instance
+            else:
+                for i, waiting in enumerate(queue):
+                    waiting.parts.append(outputs[i : i + 1])
+                return
+        for waiting in queue:
+            pieces = [waiting.hood.inputs, shared.inputs[1:size]]
+            try:
+                waiting.parts.append(self._call(pieces, size, "sample 0")[:1])
+            except Exception as error:
+                waiting.error = error
 
     def _alone(self, waiting: _Waiting) -> None:
         """Call the model on one instance's rows, ``batch_size`` at a time."""

@@ -9,13 +9,17 @@ A plan offers that with two optional hooks:
   generator every instance would get, so the rows are bit for bit those of ``prepare``);
   ``None`` where the options make the rows depend on the instance;
 - ``prepare_with(shared, instance) -> Neighbourhood``: the instance's neighbourhood, whose
-  ``inputs`` are its own rows only (row 0); the engine appends the shared outputs.
+  ``inputs`` are its own row 0 only; the engine appends the shared outputs.
 
 :func:`shared_neighbourhood` draws and scores the shared rows once per plan and model in
 a process (threads share it; each process or Dask worker scores its own), so the model
-sees ``n - 1`` rows once plus one row per instance, instead of ``n`` rows per instance.
-A model whose outputs for a row do not depend on the other rows of its call gives the
-same explanation bit for bit as ``explain``; memory holds one neighbourhood per plan.
+sees ``n`` rows once plus about two rows per instance, instead of ``n`` rows per instance.
+The rows sit where ``explain`` puts them: the shared ones at their offsets ``1..n-1`` of
+the calls ``explain`` makes (row 0 a stand-in), each instance's row 0 among the first
+half of a call of the size of ``explain``'s first call (padded with shared rows). Some
+models' last bits depend on a row's place in its call (a BLAS kernel for the last rows
+of a call: a scikit-learn LogisticRegression does so), so this keeps them the same as
+``explain``'s; memory holds one neighbourhood per plan.
 """
 
 from __future__ import annotations
@@ -33,9 +37,9 @@ from .._random import instance_generator
 
 @dataclass(frozen=True, eq=False)
 class SharedNeighbourhood:
-    """Rows every instance shares: ``inputs``, the ``n - 1`` model rows after row 0 (any
-    sliceable form), ``state`` what the plan's ``prepare_with`` needs, and ``outputs`` the
-    model's outputs for ``inputs`` once scored."""
+    """Rows every instance shares: ``inputs``, ``n`` model rows (any sliceable form) whose
+    row 0 stands in for each instance's own, ``state`` what the plan's ``prepare_with``
+    needs, and ``outputs`` the model's outputs for rows ``1..n-1`` once scored."""
 
     inputs: Any
     state: Any
@@ -74,7 +78,7 @@ def shared_neighbourhood(
                 call(
                     [shared.inputs[start : min(start + size, n)]],
                     min(start + size, n) - start,
-                    f"the shared samples {start + 1}..{min(start + size, n)}",
+                    f"the shared samples {start}..{min(start + size, n) - 1}",
                 )
                 for start in range(0, n, size)
             ]
@@ -82,6 +86,6 @@ def shared_neighbourhood(
                 return None
         except Exception:
             return None
-        scored = SharedNeighbourhood(shared.inputs, shared.state, np.concatenate(parts))
+        scored = SharedNeighbourhood(shared.inputs, shared.state, np.concatenate(parts)[1:])
         _SCORED[plan] = (predict_fn, scored)
         return scored

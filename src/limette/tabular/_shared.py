@@ -57,7 +57,8 @@ def draw_shared(
     interpretable, inputs = table.sample(
         placeholder, n, rng, sampling_method, False, first=True, stream=stream, uniforms=uniforms
     )
-    inputs = np.array(inputs[1:])  # owned, not rows of a reused block
+    inputs = np.array(inputs)  # owned, not rows of a reused block
+    inputs[0] = inputs[min(1, n - 1)]  # a stand-in for each instance's own row 0
     return SharedNeighbourhood(inputs, SharedRows(np.array(interpretable), _slots(table, uniforms)))
 
 

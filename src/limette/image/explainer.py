@@ -163,9 +163,10 @@ class ImageExplainer:
             until the top segments are stable (see :class:`~limette.AutoSamples`);
             ``metadata`` records ``samples_used`` and ``stop_reason``.
         batch_size : int, optional
-            Images per classifier call; memory is bounded by one batch. By default
-            :func:`default_batch_size`: 2 on the CPU (measured fastest for a CNN there),
-            100 on an accelerator.
+            Images per classifier call; memory is bounded by one batch. By default 100 on
+            an accelerator; on the CPU found while running (:mod:`limette.engine.batching`:
+            from 2, doubled while images per second improve, within a memory cap, kept
+            per ``classifier_fn`` object).
         segmentation_fn : str, callable or label image, optional
             Overrides the explainer's segmenter: a segmenter name, a callable
             ``image -> labels`` (lime's ``SegmentationAlgorithm`` works) or the labels.
@@ -241,7 +242,7 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
             As in :meth:`explain` (``num_samples`` must be an integer here).
         batch_size : int, optional
             Images per classifier call; a call may hold the masked images of several
-            instances. By default :func:`default_batch_size` of the device.
+            instances. By default as in :meth:`explain`.
         chunk_size : int, optional
             Images per unit of work (what a worker gets); chosen from the number of
             workers by default.

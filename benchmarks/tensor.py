@@ -235,13 +235,15 @@ def part_shap(net, X, quick, rows):
 def shared_fits(repeats: int) -> None:
     """The surrogate fits alone (no composition, no model) of a batch of KernelShap
     examples sharing masks and weights, against the fit of one example."""
+    from limette._design import StackedDesign
     from limette.kernels import shapley_kernel
     from limette.sampling import ShapleySampler
-    from limette.surrogates import ConstrainedLeastSquares, Ridge
+    from limette.surrogates import ConstrainedLeastSquares, Ridge, fit_stacked
     from limette.tensor._lime_base import fit_interpretable
 
-    print("\n| features | samples | surrogate | fit of 1 example (ms) | fit of 100 (ms) | ratio |")
-    print("|---|---|---|---|---|---|")
+    print("\n| features | samples | surrogate | fit of 1 example (ms) | fit of 100 (ms) | ratio "
+          "| 100 as a stack of fits (ms) |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|")
     rng = np.random.default_rng(0)
     for d, n in ((30, 1000), (100, 2000)):
         Z = ShapleySampler().sample(n, d, rng)
@@ -251,9 +253,11 @@ def shared_fits(repeats: int) -> None:
         for surrogate in (ConstrainedLeastSquares(), Ridge(alpha=1.0)):
             one = timed(partial(fit_interpretable, surrogate, Z, Y[:1], W[:1]), repeats)[0]
             many = timed(partial(fit_interpretable, surrogate, Z, Y, W), repeats)[0]
+            stack = StackedDesign(np.broadcast_to(Z, (len(Y), *Z.shape)), Y[..., None], W)
+            before = timed(partial(fit_stacked, surrogate, stack), repeats)[0]
             print(
                 f"| {d} | {n} | {type(surrogate).__name__} | {one * 1000:.2f} | "
-                f"{many * 1000:.2f} | {many / one:.2f}× |",
+                f"{many * 1000:.2f} | {many / one:.2f}× | {before * 1000:.2f} |",
                 flush=True,
             )
 

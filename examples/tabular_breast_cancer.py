@@ -6,7 +6,7 @@ Explain one test row of a RandomForest trained on scikit-learn's breast-cancer d
 way lime's tutorial does: quartile bins, 5000 perturbations, the six strongest conditions.
 The surrogate's weighted R² and its gap to the model at the instance say how far the
 linear explanation can be trusted. The example writes a self-contained HTML report
-(`open the report it wrote <../tabular_breast_cancer.html>`_).
+(`open the report it wrote <../reports/tabular_breast_cancer.html>`_).
 
 Run: ``python examples/tabular_breast_cancer.py [--quick] [--out report.html]``.
 """

@@ -4,7 +4,7 @@ Texts: two sentiment models on movie reviews
 
 Explain two real sentiment models on real sentences and movie reviews, and write one HTML
 report with every document highlighted by weight
-(`open the report it wrote <../text_sentiment.html>`_).
+(`open the report it wrote <../reports/text_sentiment.html>`_).
 
 * VADER (``vaderSentiment``), a lexicon-and-rules sentiment model, wrapped as a two-class
   probability: ``P(positive) = (compound + 1) / 2``. VADER's ``compound`` score is its

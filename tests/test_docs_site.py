@@ -105,6 +105,15 @@ def test_gallery_pages_show_what_the_examples_printed(site):
         assert "sphx-glr-script-out" in page.read_text(encoding="utf-8"), name
 
 
+def test_reports_the_gallery_links_to_exist(site):
+    for name in EXAMPLES:
+        source = (ROOT / "examples" / f"{name}.py").read_text(encoding="utf-8")
+        if f"<../reports/{name}.html>" in source:
+            report = site / "reports" / f"{name}.html"
+            assert report.exists(), f"examples/{name}.py links to a report it did not write"
+            assert "Content-Security-Policy" in report.read_text(encoding="utf-8")
+
+
 def test_examples_ran_in_this_build(site):
     times = (site / "sg_execution_times.html").read_text(encoding="utf-8")
     for name in EXAMPLES:

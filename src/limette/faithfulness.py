@@ -186,12 +186,13 @@ def tabular_compose(
     One interpretable feature is one column (or one feature-timestep of a recurrent
     explainer); the model is called with the explainer's input layout (DataFrames too).
     """
-    row = explainer._encode_row(data_row)
+    encoder = explainer.row_encoder_
+    row = encoder.encode(data_row)
     base = explainer.baseline_ if baseline is None else as_float_array(baseline, "baseline", 1)
     if base.shape != row.shape:
         raise InputError(f"baseline has {base.shape[0]} values; the row has {row.shape[0]}")
 
     def compose(keep: np.ndarray) -> Any:
-        return explainer._model_input(np.where(keep.astype(bool), row, base))
+        return encoder.decode(np.where(keep.astype(bool), row, base))
 
     return compose

@@ -3,8 +3,9 @@
 Every import counts, deferred ones inside functions included; only imports under
 ``if TYPE_CHECKING:`` do not (they never run). A module's private names (``_x``) are its
 own: another module neither imports them (``from m import _x``) nor reaches them as
-attributes (``m._x``, ``obj._x``); a private module (``pkg/_m.py``) is imported only from
-inside its package. The tests themselves are exempt.
+attributes (``m._x``, ``obj._x``; a class's own ``self._x``, inherited ones included, is
+its business); a private module (``pkg/_m.py``) is imported only from inside its package.
+The tests themselves are exempt: they may open a module's internals to check them.
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ def _reaches(module: str) -> list[str]:
             isinstance(node, ast.Attribute)
             and _private(node.attr)
             and node.attr not in own | FOREIGN
+            and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
         ):
             found.append(f"line {node.lineno}: {ast.unparse(node)}")
     return found

@@ -146,7 +146,7 @@ def faithfulness(
     >>> report.order.tolist(), report.deletion_gain > 0
     ([0, 1, 2], True)
     """
-    row = explanation._row(label)
+    row = explanation.label_row(label)
     chosen = explanation.labels[row]
     d = explanation.coef.shape[1]
     n_random = check_positive_int(n_random, "n_random")

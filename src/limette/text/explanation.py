@@ -36,8 +36,8 @@ class TextExplanation(Explanation):
 
         With ``positions=True`` words read ``word_3-40`` (their offsets), as in lime.
         """
-        row = self._row(label)
-        order = self._order(row)
+        row = self.label_row(label)
+        order = self.feature_order(row)
         if not positions:
             return [(self.feature_names[j], float(self.coef[row, j])) for j in order]
         return [
@@ -50,10 +50,10 @@ class TextExplanation(Explanation):
 
     def spans(self, label: int | None = None) -> list[tuple[int, int, float]]:
         """``(start, length, weight)`` of every occurrence of every explained word."""
-        row = self._row(label)
+        row = self.label_row(label)
         return [
             (start, len(self.feature_names[j]), float(self.coef[row, j]))
-            for j in self._order(row)
+            for j in self.feature_order(row)
             for start in self.positions[j]
         ]
 

@@ -21,6 +21,7 @@ from ..errors import InputError
 from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
 from ..kernels import get_kernel
+from ..selection import FEATURE_SELECTIONS
 from ._encoder import RowEncoder
 from ._frames import FrameEncoder, is_frame
 from ._plan import TabularOptions, TabularPlan, row_draws
@@ -114,7 +115,9 @@ class TabularExplainer:
         self.categorical_features = self._categorical_indices(categorical_features)
         self.categorical_names = self._categorical_names(categorical_names)
         self.class_names = None if class_names is None else [str(c) for c in class_names]
-        self.feature_selection = feature_selection
+        self.feature_selection = lookup(
+            {name: name for name in FEATURE_SELECTIONS}, feature_selection, "feature_selection"
+        )
         self.random_state = random_state
         self.sample_around_instance = sample_around_instance
         self.kernel_width = (

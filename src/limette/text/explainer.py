@@ -22,6 +22,7 @@ from ..engine.adaptive import AutoSamples
 from ..engine.run import Options
 from ..explanation_set import ExplanationSet
 from ..kernels import get_kernel
+from ..selection import FEATURE_SELECTIONS
 from ._plan import DEFAULT_SAMPLER, TextPlan
 from ._tokens import IndexedText, SplitExpression, index_text
 from .explanation import TextExplanation
@@ -90,7 +91,9 @@ class TextExplainer:
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.verbose = verbose
         self.class_names = None if class_names is None else [str(c) for c in class_names]
-        self.feature_selection = feature_selection
+        self.feature_selection = lookup(
+            {name: name for name in FEATURE_SELECTIONS}, feature_selection, "feature_selection"
+        )
         self.split_expression = split_expression
         self.bow = bool(bow)
         self.mask_string = mask_string

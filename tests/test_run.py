@@ -1,0 +1,81 @@
+"""``engine/run.py``: the explainers' options travel by name in one object, checked once."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from limette import ImageExplainer, TabularExplainer, TextExplainer
+from limette.engine.run import Options
+from limette.errors import UnknownOptionError
+from limette.image._plan import ImageOptions
+from limette.tabular._plan import TabularOptions
+
+#: Each explainer, its options class, and the public parameters that are not options:
+#: the instance(s), the model, and those renamed on the way (image's ``progress_bar``).
+EXPLAINERS = [
+    (TabularExplainer, TabularOptions, {"data_row", "instances", "predict_fn"}),
+    (TextExplainer, Options, {"text", "texts", "classifier_fn"}),
+    (ImageExplainer, ImageOptions, {"image", "images", "classifier_fn", "progress_bar"}),
+]
+METHODS = ("explain", "explain_many", "iter_explanations")
+
+
+@pytest.mark.parametrize(("explainer", "options", "not_options"), EXPLAINERS)
+@pytest.mark.parametrize("method", METHODS)
+def test_every_public_option_reaches_the_options_object(explainer, options, not_options, method):
+    """``Options.of(locals())`` keeps what it knows by name: an option it does not know would
+    be dropped silently, so every parameter of every method must be a field."""
+    parameters = set(inspect.signature(getattr(explainer, method)).parameters) - {"self"}
+    fields = set(options.__dataclass_fields__)
+    assert parameters - not_options <= fields
+    assert not parameters & not_options - {"progress_bar"} & fields
+
+
+def test_options_are_taken_by_name_whatever_their_order():
+    given = {"num_samples": 30, "labels": (0,), "self": object(), "text": "x", "sampler": "sobol"}
+    reordered = dict(reversed(list(given.items())))
+    assert Options.of(given) == Options.of(reordered)
+    options = Options.of(given, progress=True)
+    assert (options.num_samples, options.labels, options.sampler, options.progress) == (
+        30,
+        (0,),
+        "sobol",
+        True,
+    )
+    image = ImageOptions.of({"hide_color": 0, "device": "cpu"}, progress=True)
+    assert (image.hide_color, image.device, image.progress) == (0, "cpu", True)
+
+
+def test_feature_selection_is_checked_when_the_explainer_is_built():
+    data = np.random.default_rng(0).normal(size=(20, 3))
+    for build in (
+        lambda: TabularExplainer(data, feature_selection="forward"),
+        lambda: TextExplainer(feature_selection="forward"),
+        lambda: ImageExplainer(feature_selection="forward"),
+    ):
+        with pytest.raises(UnknownOptionError, match="feature_selection='forward'"):
+            build()
+
+
+def test_auto_metadata_is_set_when_the_explanation_is_built():
+    """``num_samples="auto"`` records its samples in the explanation it builds, for every
+    modality through the one adaptive path."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    tabular = TabularExplainer(X, mode="regression", random_state=0).explain(
+        X[0], lambda rows: rows @ np.array([2.0, 0.0, -1.0]), num_samples="auto", num_features=2
+    )
+
+    def positive(texts):
+        p = np.array([0.2 + 0.6 * ("good" in t.split()) for t in texts])
+        return np.column_stack([1 - p, p])
+
+    text = TextExplainer(random_state=0).explain(
+        "a good film and a fine plot", positive, num_samples="auto", num_features=2
+    )
+    for explanation in (tabular, text):
+        assert explanation.metadata["samples_used"] == explanation.num_samples
+        assert isinstance(explanation.metadata["stop_reason"], str)

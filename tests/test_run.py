@@ -79,3 +79,29 @@ def test_auto_metadata_is_set_when_the_explanation_is_built():
     for explanation in (tabular, text):
         assert explanation.metadata["samples_used"] == explanation.num_samples
         assert isinstance(explanation.metadata["stop_reason"], str)
+
+
+def test_intervals_use_the_surrogates_level():
+    """A surrogate's ``interval_level`` is recorded when the explanation is built, and the
+    intervals of ``coef_interval``, the report and the plot are drawn at it (z = 1.645)."""
+    from dataclasses import dataclass
+
+    from limette.report import render_fragment
+    from limette.surrogates import Ridge
+
+    @dataclass(frozen=True)
+    class Ridge90(Ridge):
+        interval_level: float = 0.9
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    explainer = TabularExplainer(X, mode="regression", random_state=0)
+    explanation = explainer.explain(
+        X[0], lambda rows: rows @ np.array([2.0, 0.0, -1.0]), num_samples=300,
+        model_regressor=Ridge90(compute_std=True),
+    )  # fmt: skip
+    assert explanation.metadata["interval_level"] == 0.9
+    low, high = explanation.coef_interval()
+    np.testing.assert_allclose(explanation.coef - low, high - explanation.coef)
+    np.testing.assert_allclose(high - explanation.coef, 1.6448536 * explanation.coef_std)
+    assert "90% interval" in render_fragment(explanation)

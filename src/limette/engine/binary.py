@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import lookup
+from .._validation import check_sample_memory, lookup
 from ..sampling import SCHEMES, Sampler
 from .adaptive import binary_draw
 from .plan import Deferred
@@ -52,6 +52,8 @@ def binary_draws(
     draw_samples = binary_draw(sampler, setup.d, rng)
 
     def draw(n: int, first: bool) -> tuple[np.ndarray, Deferred]:
+        if first:
+            check_sample_memory(n, setup.d)
         samples, _ = draw_samples(n, first)
         return samples, Deferred(setup.compose, samples)
 

@@ -120,6 +120,9 @@ class RunPlan(Plan, Protocol):
     @property
     def feature_names(self) -> Sequence[str] | None: ...
 
+    @property
+    def expects_probabilities(self) -> bool: ...
+
     def draws(self, instance: Any, rng: np.random.Generator) -> Draws: ...
 
     def instances(self, instances: Any) -> Sequence[Any]: ...
@@ -160,6 +163,12 @@ class SamplingPlan:
         draws = self.draws(instance, rng)
         samples, inputs = draws.draw(self.num_samples, True)
         return Neighbourhood(samples, draws.weigh(samples), inputs, draws.state)
+
+    @property
+    def expects_probabilities(self) -> bool:
+        """Whether outputs that are not probabilities deserve a warning (none by default:
+        images have no regression mode, and logits are fine)."""
+        return False
 
     def batch_size(self, instances: Sequence[Any], given: int | None) -> int | None:
         """Rows per model call: ``given`` (a modality may choose one when it is ``None``)."""
@@ -234,6 +243,7 @@ def explain_adaptive(
         batch_size=batch_size,
         progress=progress,
         name=plan.model_name,
+        probabilities=plan.expects_probabilities,
     )
     samples, outputs, extra = sample_and_evaluate(
         plan.num_samples,

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._validation import lookup
-from ..engine.adaptive import as_auto
+from .._validation import check_sample_memory, lookup
+from ..engine.adaptive import AutoSamples, as_auto
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions
 from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
@@ -64,11 +64,13 @@ class TabularPlan(SamplingPlan):
         lookup(CONTINUOUS_SAMPLERS, options.sampling_method, "sampling_method")
         lookup({**SCHEMES, "glime": None}, options.sampler, "sampler")
         tilt_width(explainer, options.sampler, options.distance_metric)
-        fit = options.fit(explainer.random_state)
+        num_samples = check_num_samples(options.num_samples, many)
+        if not isinstance(num_samples, AutoSamples):
+            check_sample_memory(num_samples, len(explainer.feature_names))
         return cls(
             explainer=explainer,
-            fit=fit,
-            num_samples=check_num_samples(options.num_samples, many),
+            fit=options.fit(explainer.random_state),
+            num_samples=num_samples,
             sampling_method=options.sampling_method,
             sampler=options.sampler,
         )
@@ -76,6 +78,12 @@ class TabularPlan(SamplingPlan):
     @property
     def classification(self) -> bool:
         return bool(self.explainer.classification_)
+
+    @property
+    def expects_probabilities(self) -> bool:
+        """Whether outputs that are not probabilities deserve a warning (classification
+        mode, where mode='regression' is the choice for scores)."""
+        return self.classification
 
     @property
     def feature_names(self) -> Sequence[str] | None:  # type: ignore[override]

@@ -65,6 +65,12 @@ class TextPlan(SamplingPlan):
     def classification(self) -> bool:
         return bool(self.explainer.classification_)
 
+    @property
+    def expects_probabilities(self) -> bool:
+        """Whether outputs that are not probabilities deserve a warning (classification
+        mode, where mode='regression' is the choice for scores)."""
+        return self.classification
+
     def draws(self, instance: Any, rng: np.random.Generator) -> Draws:
         """lime's text sampling: a uniformly drawn number of words switched off."""
         indexed = self.explainer.index(instance)

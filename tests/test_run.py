@@ -105,3 +105,36 @@ def test_intervals_use_the_surrogates_level():
     np.testing.assert_allclose(explanation.coef - low, high - explanation.coef)
     np.testing.assert_allclose(high - explanation.coef, 1.6448536 * explanation.coef_std)
     assert "90% interval" in render_fragment(explanation)
+
+
+def test_a_tabular_explain_stays_below_its_explainer():
+    """Once ``explain`` hands the call on, the run never calls back into the explainer's
+    module: the plan works from the explainer's public state (its encoder, sampler,
+    kernel), in the tabular package, the engine and the flat parts only."""
+    import sys
+
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    explainer = TabularExplainer(X, mode="regression", random_state=0)
+    model = lambda rows: rows @ np.array([1.0, 2.0, 3.0])  # noqa: E731
+    explainer.explain(X[0], model, num_samples=100)  # imports done
+    entered: list[str] = []
+
+    def record(frame, event, arg):
+        module = frame.f_globals.get("__name__", "")
+        if event == "call" and module.startswith("limette") and entered[-1:] != [module]:
+            entered.append(module)
+
+    sys.setprofile(record)
+    try:
+        explainer.explain(X[0], model, num_samples=100)
+    finally:
+        sys.setprofile(None)
+    assert entered[0] == "limette.tabular.explainer"
+    assert "limette.tabular.explainer" not in entered[1:]
+    assert "limette.engine.run" in entered and "limette.tabular._plan" in entered
+    outside = {
+        m
+        for m in entered
+        if m.count(".") > 1 and not m.startswith(("limette.tabular.", "limette.engine."))
+    }
+    assert outside == set()

@@ -1,0 +1,269 @@
+"""lime's tutorials through lime and through ``limette.compat.lime``, side by side.
+
+The four tutorials of lime's documentation (doc/notebooks in marcotcr/lime) rebuilt on
+bundled data, their code unchanged but for the import (``lime`` or
+``limette.compat.lime``, passed in as ``pkg``):
+
+- *Using lime for regression*: a 1000-tree RandomForestRegressor, ``verbose=True``,
+  categorical columns found by their number of values; diabetes instead of Boston housing
+  (removed from scikit-learn).
+- *Basic usage, two class case*: TF-IDF + a 500-tree RandomForest, ``num_features=6``,
+  ``as_pyplot_figure``, ``save_to_file``; Rotten Tomatoes films (their rotten and their
+  fresh reviews, one document each) instead of 20 Newsgroups (a download).
+- *MNIST and RF*: a grey-and-flatten pipeline into a RandomForest, quickshift through
+  ``SegmentationAlgorithm(kernel_size=1)``, ``top_labels=10, hide_color=0,
+  num_samples=10000``; scikit-learn's 8×8 digits enlarged to 24×24 instead of MNIST.
+- *Continuous and categorical features*: iris with a RandomForest (``top_labels=1``), then a
+  table of integer-coded categorical columns with ``categorical_names`` and a
+  one-hot-encoded GradientBoosting model (the tutorial's mushroom/adult data are downloads).
+
+Then the cost of the layer itself: one tabular row through ``compat.lime`` and through
+``TabularExplainer`` (LogisticRegression and RandomForest on breast cancer, the first row
+of ``benchmarks/tabular.py``), alternating, medians.
+Run: ``python benchmarks/lime_compat.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import statistics
+import tempfile
+import time
+import types
+import warnings
+from pathlib import Path
+
+import _timing  # noqa: F401  (sets one BLAS thread before numpy loads)
+import numpy as np
+from _timing import machine
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_iris
+from sklearn.ensemble import (
+    GradientBoostingClassifier,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from limette import TabularExplainer
+
+MODULES = ("lime_tabular", "lime_text", "lime_image", "wrappers.scikit_image")
+
+
+def package(prefix: str) -> types.SimpleNamespace:
+    """``lime``'s modules under ``prefix`` (``"lime"`` or ``"limette.compat.lime"``)."""
+    loaded = {name: importlib.import_module(f"{prefix}.{name}") for name in MODULES}
+    return types.SimpleNamespace(**{n.split(".")[-1]: m for n, m in loaded.items()})
+
+
+# ------------------------------------------------------------------- the tutorials' setups
+def regression_setup(quick):
+    data = load_diabetes()
+    train, test, y_train, _ = train_test_split(data.data, data.target, train_size=0.8,
+                                               random_state=0)  # fmt: skip
+    rf = RandomForestRegressor(n_estimators=100 if quick else 1000, random_state=0)
+    rf.fit(train, y_train)
+    counts = np.array([len(set(data.data[:, x])) for x in range(data.data.shape[1])])
+    categorical = np.argwhere(counts <= 10).flatten()
+    return data, train, test, rf, categorical
+
+
+def regression(pkg, setup):
+    data, train, test, rf, categorical = setup
+    explainer = pkg.lime_tabular.LimeTabularExplainer(
+        train, feature_names=data.feature_names, class_names=["progression"],
+        categorical_features=categorical, verbose=True, mode="regression",
+    )  # fmt: skip
+    with contextlib.redirect_stdout(io.StringIO()):
+        exp = explainer.explain_instance(test[25], rf.predict, num_features=5)
+    exp.as_html()
+    return exp.as_list()
+
+
+def text_setup(quick):
+    from limette._demo_models import rotten_tomatoes
+
+    reviews = rotten_tomatoes()
+    reviews = reviews[reviews.category != "plot"]
+    documents = reviews.groupby(["movie_name", "category"], sort=True).text.agg(" ".join)
+    texts, target = documents.tolist(), [int(c == "fresh") for _, c in documents.index]
+    vectorizer = TfidfVectorizer(lowercase=False)
+    train_vectors = vectorizer.fit_transform(texts[0::2])
+    rf = RandomForestClassifier(n_estimators=100 if quick else 500, random_state=0)
+    rf.fit(train_vectors, target[0::2])
+    return texts[1::2], make_pipeline(vectorizer, rf)
+
+
+def text(pkg, setup):
+    test, c = setup
+    explainer = pkg.lime_text.LimeTextExplainer(class_names=["rotten", "fresh"])
+    exp = explainer.explain_instance(test[83], c.predict_proba, num_features=6)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close(exp.as_pyplot_figure())
+    with tempfile.TemporaryDirectory() as folder:
+        exp.save_to_file(str(Path(folder) / "oi.html"))
+    return exp.as_list()
+
+
+class PipeStep:
+    """The tutorial's wrapper turning a function into a pipeline step."""
+
+    def __init__(self, step_func):
+        self._step_func = step_func
+
+    def fit(self, *args):
+        return self
+
+    def transform(self, X):
+        return self._step_func(X)
+
+
+def mnist_setup(quick):
+    from skimage.color import gray2rgb, rgb2gray
+
+    digits = load_digits()
+    images = np.kron(digits.images, np.ones((3, 3))) * (255 / 16)
+    X_vec = np.stack([gray2rgb(img) for img in images], 0).astype(np.uint8)
+    X_train, X_test, y_train, y_test = train_test_split(X_vec, digits.target, train_size=0.55,
+                                                        random_state=0)  # fmt: skip
+    pipeline = Pipeline([
+        ("Make Gray", PipeStep(lambda img_list: [rgb2gray(img) for img in img_list])),
+        ("Flatten Image", PipeStep(lambda img_list: [img.ravel() for img in img_list])),
+        ("RF", RandomForestClassifier(random_state=0)),
+    ])  # fmt: skip
+    pipeline.fit(X_train, y_train)
+    return X_test, y_test, pipeline, 2000 if quick else 10000
+
+
+def mnist(pkg, setup):
+    X_test, y_test, pipeline, num_samples = setup
+    explainer = pkg.lime_image.LimeImageExplainer(verbose=False)
+    segmenter = pkg.scikit_image.SegmentationAlgorithm(
+        "quickshift", kernel_size=1, max_dist=200, ratio=0.2
+    )
+    explanation = explainer.explain_instance(
+        X_test[0], classifier_fn=pipeline.predict_proba, top_labels=10, hide_color=0,
+        num_samples=num_samples, segmentation_fn=segmenter,
+    )  # fmt: skip
+    explanation.get_image_and_mask(y_test[0], positive_only=True, num_features=10,
+                                   hide_rest=False, min_weight=0.01)  # fmt: skip
+    return sorted(explanation.local_exp[y_test[0]], key=lambda p: -p[1])[:3]
+
+
+def categorical_setup(quick):
+    iris = load_iris()
+    train, test, y_train, _ = train_test_split(iris.data, iris.target, train_size=0.8,
+                                               random_state=0)  # fmt: skip
+    rf = RandomForestClassifier(n_estimators=500, random_state=0).fit(train, y_train)
+    rng = np.random.default_rng(0)
+    codes = rng.integers(0, [3, 4, 2, 5, 3, 6], size=(2000, 6))
+    y = ((codes[:, 0] == 1) ^ (codes[:, 3] > 2) | (codes[:, 5] == 0)).astype(int)
+    names = {j: [f"v{k}" for k in range(codes[:, j].max() + 1)] for j in range(6)}
+    encoder = OneHotEncoder(handle_unknown="ignore").fit(codes)
+    gbm = GradientBoostingClassifier(random_state=0).fit(encoder.transform(codes[:1600]), y[:1600])
+    return iris, train, test, rf, codes, names, encoder, gbm
+
+
+def categorical(pkg, setup):
+    iris, train, test, rf, codes, names, encoder, gbm = setup
+    explainer = pkg.lime_tabular.LimeTabularExplainer(
+        train, feature_names=iris.feature_names, class_names=iris.target_names,
+        discretize_continuous=True,
+    )  # fmt: skip
+    first = explainer.explain_instance(test[3], rf.predict_proba, num_features=2, top_labels=1)
+    explainer = pkg.lime_tabular.LimeTabularExplainer(
+        codes[:1600], class_names=["no", "yes"], feature_names=[f"c{j}" for j in range(6)],
+        categorical_features=list(range(6)), categorical_names=names,
+    )  # fmt: skip
+
+    def predict_fn(x):
+        return gbm.predict_proba(encoder.transform(x.astype(int)))
+
+    second = explainer.explain_instance(codes[1700], predict_fn, num_features=5)
+    return first.as_list(first.available_labels()[0]) + second.as_list()
+
+
+TUTORIALS = {
+    "regression (RandomForestRegressor, verbose)": (regression_setup, regression),
+    "text, two classes (TF-IDF + RandomForest)": (text_setup, text),
+    "MNIST-style digits and RandomForest (quickshift)": (mnist_setup, mnist),
+    "continuous and categorical features": (categorical_setup, categorical),
+}
+
+
+def run_tutorials(repeats, quick):
+    lime, ours = package("lime"), package("limette.compat.lime")
+    rows = []
+    for name, (setup_fn, run) in TUTORIALS.items():
+        setup = setup_fn(quick)
+        times = {"lime": [], "limette": []}
+        for _ in range(repeats):
+            for label, pkg in (("lime", lime), ("limette", ours)):
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    answer = run(pkg, setup)
+                times[label].append(time.perf_counter() - start)
+                print(f"  {name} [{label}]: {answer[:3]}")
+        lime_s, our_s = statistics.median(times["lime"]), statistics.median(times["limette"])
+        rows.append((name, lime_s, our_s))
+        print(f"{name}: lime {lime_s:.2f} s, limette.compat.lime {our_s:.2f} s, "
+              f"{lime_s / our_s:.1f}×")  # fmt: skip
+    return rows
+
+
+# ------------------------------------------------------------------- the layer's own cost
+def layer_cost(repeats):
+    from limette.compat.lime.lime_tabular import LimeTabularExplainer
+
+    cancer = load_breast_cancer()
+    Xtr, Xte, ytr, _ = train_test_split(cancer.data, cancer.target, random_state=0)
+    logistic = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000)).fit(Xtr, ytr)
+    forest = RandomForestClassifier(n_estimators=100, random_state=0).fit(Xtr, ytr)
+    native, compat = TabularExplainer(Xtr), LimeTabularExplainer(Xtr, random_state=0)
+    rows = []
+    for name, predict in (("LogisticRegression pipeline", logistic.predict_proba),
+                          ("RandomForest", forest.predict_proba)):  # fmt: skip
+        samples = {"native": [], "compat": []}
+        for _ in range(repeats):  # one row at a time, alternating, so load hits both alike
+            for row in Xte[:5]:
+                start = time.perf_counter()
+                native.explain(row, predict, random_state=1)
+                samples["native"].append(time.perf_counter() - start)
+                start = time.perf_counter()
+                compat.explain_instance(row, predict)
+                samples["compat"].append(time.perf_counter() - start)
+        a, b = statistics.median(samples["native"]), statistics.median(samples["compat"])
+        rows.append((name, a, b))
+        print(f"{name}: native {a * 1e3:.2f} ms, compat {b * 1e3:.2f} ms, "
+              f"compat/native {b / a:.3f}")  # fmt: skip
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(machine())
+    layer = layer_cost(5 if args.quick else 31)
+    tutorials = run_tutorials(1 if args.quick else 3, args.quick)
+    print("\n| tutorial | lime s | limette.compat.lime s | speed-up |\n|---|---|---|---|")
+    for name, a, b in tutorials:
+        print(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.1f}× |")
+    print("\n| row | native ms | compat ms | compat / native |\n|---|---|---|---|")
+    for name, a, b in layer:
+        print(f"| {name} | {a * 1e3:.2f} | {b * 1e3:.2f} | {b / a:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -34,7 +34,7 @@ class IndexedString:
     --------
     >>> s = IndexedString("a cat, a dog")
     >>> s.inverse_vocab, s.inverse_removing([1])
-    (['a', 'dog'], 'a , a dog')
+    (['a', 'cat', 'dog'], 'a , a dog')
     """
 
     _char_level = False

@@ -303,3 +303,17 @@ def test_submodular_pick_covers_the_features(table):
     )  # fmt: skip
     assert len(pick.explanations) == 6 and len(set(pick.V)) == 2
     assert pick.sp_explanations == [pick.explanations[i] for i in pick.V]
+
+
+def test_recurrent_explainer_finds_the_last_step_of_the_first_feature():
+    X = np.random.default_rng(0).normal(size=(200, 5, 3))
+
+    def predict(batch):
+        p = 1 / (1 + np.exp(-2 * batch[:, -1, 0]))
+        return np.column_stack([1 - p, p])
+
+    explainer = lime_tabular.RecurrentTabularExplainer(X, feature_names=["a", "b", "c"],
+                                                       random_state=0)  # fmt: skip
+    exp = explainer.explain_instance(X[0], predict, num_features=3, num_samples=500)
+    assert exp.as_list()[0][0].startswith("a_t-0")
+    assert len(explainer.feature_names) == len(explainer.feature_values) == 15

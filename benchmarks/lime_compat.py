@@ -96,7 +96,7 @@ def regression(pkg, setup):
 
 
 def text_setup(quick):
-    from limette._demo_models import rotten_tomatoes
+    from limette.cli._demo_models import rotten_tomatoes
 
     reviews = rotten_tomatoes()
     reviews = reviews[reviews.category != "plot"]

@@ -44,7 +44,7 @@ def _alias_lime() -> None:
 def _newsgroups_stand_in(subset: str = "train", categories: Any = None, **kwargs: Any) -> Any:
     from sklearn.utils import Bunch
 
-    from limette._demo_models import rotten_tomatoes
+    from limette.cli._demo_models import rotten_tomatoes
 
     reviews = rotten_tomatoes()
     reviews = reviews[reviews.category != "plot"]

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ... import discretize as native
 from ..._validation import as_float_array
+from ...tabular import discretize as native
 from ._seeding import SEED_BOUND, check_random_state
 
 __all__ = [

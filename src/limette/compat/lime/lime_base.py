@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..._engine import explanation_fields
 from ..._validation import as_float_array
+from ...engine.evaluate import explanation_fields
 from ...errors import InputError
 from ...explanation import Explanation as NativeExplanation
 from ...surrogates import Ridge, as_surrogate

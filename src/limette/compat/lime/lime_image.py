@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from ...image import ImageExplainer
-from ...image_explanation import ImageExplanation as NativeImageExplanation
-from ...segmentation import quickshift
+from ...image.explanation import ImageExplanation as NativeImageExplanation
+from ...image.segmentation import quickshift
 from ._seeding import check_random_state, draw_seed
 from .explanation import fill_from_limette
 

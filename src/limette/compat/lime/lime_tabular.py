@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError, LimetteWarning
-from ...recurrent import RecurrentTabularExplainer as NativeRecurrent
 from ...tabular import TabularExplainer
+from ...tabular.recurrent import RecurrentTabularExplainer as NativeRecurrent
 from ._seeding import check_random_state, draw_seed
 from .discretize import BaseDiscretizer
 from .explanation import DomainMapper, Explanation, fill_from_limette

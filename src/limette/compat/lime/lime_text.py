@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..._tokens import IndexedText, index_text
 from ...text import TextExplainer, TextExplanation
+from ...text._tokens import IndexedText, index_text
 from ._seeding import check_random_state, draw_seed
 from .explanation import DomainMapper, Explanation
 

@@ -40,7 +40,7 @@ LIME_FAILS = {
     ),
     "test_scikit_image.py::TestSegmentationAlgorithm::test_instanciate_segmentation_algorithm": (
         "calls skimage.segmentation.quickshift(random_seed=...) directly; scikit-image "
-        "0.23 renamed the argument rng"
+        "(0.26 here) calls the argument rng"
     ),
 }
 TOTAL = 31

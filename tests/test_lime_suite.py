@@ -49,6 +49,15 @@ RESULT = re.compile(r"^(PASSED|FAILED|ERROR) (\S+)", re.MULTILINE)
 
 @pytest.fixture(scope="module")
 def suite_dir() -> Path:
+    pytest.importorskip("skimage")  # lime's test_scikit_image
+    pytest.importorskip("pandas")  # the newsgroups stand-in
+    from limette.cli._demo_models import rotten_tomatoes
+    from limette.errors import MissingDependencyError
+
+    try:
+        rotten_tomatoes()
+    except MissingDependencyError as error:
+        pytest.skip(f"the newsgroups stand-in needs the Rotten Tomatoes reviews: {error}")
     cache = Path(
         os.environ.get(
             "LIMETTE_LIME_SDIST_DIR", Path(tempfile.gettempdir()) / "limette-lime-0.2.0.1"

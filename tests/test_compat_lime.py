@@ -216,6 +216,14 @@ def test_discretizer_names_and_bins_match_lime():
         for table in ("means", "stds", "mins", "maxs"):
             for f in a.to_discretize:
                 np.testing.assert_allclose(getattr(a, table)[f], getattr(b, table)[f])
+    lime_tabular_reference = pytest.importorskip("lime.lime_tabular")
+    for name in ("quartile", "decile"):  # the explainer's own discretizer, as lime exposes it
+        ours_explainer = lime_tabular.LimeTabularExplainer(X, feature_names=names, discretizer=name)
+        theirs_explainer = lime_tabular_reference.LimeTabularExplainer(
+            X, feature_names=names, discretizer=name
+        )
+        assert ours_explainer.discretizer.names == theirs_explainer.discretizer.names
+        assert ours_explainer.categorical_features == theirs_explainer.categorical_features
     a = discretize.QuartileDiscretizer(X, [], names, random_state=0)
     drawn = a.undiscretize(a.discretize(X))
     assert (a.discretize(drawn) == a.discretize(X)).all()  # every draw stays in its bin

@@ -96,9 +96,26 @@ class BaseDiscretizer:
             f: np.unique(np.asarray(b, dtype=float)) for f, b in zip(self.to_discretize, bins)
         }
         stats = {k: data_stats[k] for k in _TABLES if k in data_stats} if data_stats else None
-        self.fitted = GivenThresholds(thresholds).fit(
+        fitted = GivenThresholds(thresholds).fit(
             data, list(thresholds), list(feature_names), None, stats
         )
+        self._adopt(fitted, stats)
+
+    @classmethod
+    def of_limette(
+        cls, fitted: native.Discretizer, random_state: np.random.RandomState
+    ) -> BaseDiscretizer:
+        """lime's view of a fitted limette discretizer (what ``LimeTabularExplainer``
+        exposes as ``discretizer`` when given a name), without refitting."""
+        view = cls.__new__(cls)
+        view.to_discretize = [int(f) for f in fitted.features_]
+        view.data_stats = None
+        view.random_state = random_state
+        view._adopt(fitted, None)
+        return view
+
+    def _adopt(self, fitted: native.Discretizer, stats: dict[str, Any] | None) -> None:
+        self.fitted = fitted
         self.stats = stats or self._tables()
         features = [int(f) for f in self.fitted.features_]
         self.names = dict(zip(features, self.fitted.names_))
@@ -120,6 +137,8 @@ class BaseDiscretizer:
 
     def bins(self, data: np.ndarray, labels: Any) -> list[np.ndarray]:
         """The thresholds of each column in ``to_discretize`` (to be overridden)."""
+        if getattr(self, "fitted", None) is not None:  # a view of a fitted discretizer
+            return [np.asarray(t) for t in self.fitted.thresholds_]
         raise NotImplementedError("Must override bins() method")
 
     def as_limette(self) -> native.Discretizer:

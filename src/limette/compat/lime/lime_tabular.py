@@ -139,7 +139,13 @@ class LimeTabularExplainer:
                 sample_around_instance=sample_around_instance,
                 training_data_stats=training_data_stats,
             )
-        self.discretizer = discretizer if discretize_continuous else None
+        self.discretizer: BaseDiscretizer | None = None
+        if isinstance(discretizer, BaseDiscretizer) and not training_data_stats:
+            self.discretizer = discretizer
+        elif self.limette.discretizer is not None:
+            self.discretizer = BaseDiscretizer.of_limette(
+                self.limette.discretizer, self.random_state
+            )
         self.feature_names = list(self.limette.feature_names)
         self.class_names = None if class_names is None else list(class_names)
         self.feature_selection = feature_selection

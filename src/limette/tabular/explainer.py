@@ -65,7 +65,9 @@ class TabularExplainer:
         Seed of every explanation; ``explain`` may override it.
     training_data_stats : dict, optional
         lime's precomputed statistics (``means``, ``stds``, ``mins``, ``maxs``,
-        ``feature_values``, ``feature_frequencies``), replacing what would be learned.
+        ``feature_values``, ``feature_frequencies``, and ``bins``: each discretized
+        feature's thresholds), replacing what would be learned; the training data may
+        then be a placeholder of the right width.
 
     Examples
     --------
@@ -378,7 +380,7 @@ model_regressor, sampling_method, random_state, sampler
         return row_draws(self, row, rng, sampler, sampling_method, distance_metric)
 
 
-_STAT_KEYS = ("feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")
+_STAT_KEYS = ("bins", "feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")
 
 
 def _check_stats(stats: dict[str, Any] | None) -> None:

@@ -31,8 +31,20 @@ MODULES = [
     ("Errors", "limette.errors", "Exceptions and warnings."),
 ]
 OPTIONAL = [
-    ("Switching from lime", "limette.compat.lime", "lime 0.2.0.1's module paths."),
     ("JAX", "limette.jax", "A pure, jit-able LIME for JAX."),
+]
+# lime 0.2.0.1's module paths (see the page "Switching from lime").
+COMPAT = [
+    "lime_tabular",
+    "lime_text",
+    "lime_image",
+    "lime_base",
+    "discretize",
+    "explanation",
+    "submodular_pick",
+    "exceptions",
+    "wrappers.scikit_image",
+    "utils.generic_utils",
 ]
 
 
@@ -77,6 +89,10 @@ def _page(title: str, module_name: str, description: str) -> str:
 def documented_modules() -> list[tuple[str, str, str]]:
     """Every module documented: the core ones and the optional ones that import."""
     found = list(MODULES)
+    found += [
+        (f"compat: lime.{name}", f"limette.compat.lime.{name}", f"lime 0.2.0.1's ``lime.{name}``.")
+        for name in COMPAT
+    ]
     for entry in OPTIONAL:
         try:
             importlib.import_module(entry[1])

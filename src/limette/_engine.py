@@ -59,7 +59,7 @@ def evaluate(
     :class:`~limette.errors.ModelCallError` with the batch it failed on.
     """
     n = len(samples)
-    outputs = []
+    outputs: np.ndarray | None = None
     bar = progress_bar(n, progress, "model calls", "sample")
     try:
         for batch in _batches(n, batch_size):
@@ -73,18 +73,35 @@ def evaluate(
                     f"{name} raised {type(error).__name__} on samples "
                     f"{batch.start}..{batch.stop - 1} of {n}: {error}"
                 ) from error
-            outputs.append(as_model_output(raw, batch.stop - batch.start, name, classification))
+            part = as_model_output(raw, batch.stop - batch.start, name, classification)
+            outputs = place(outputs, part, batch, n, name)
             if bar is not None:
                 bar.update(batch.stop - batch.start)
     finally:
         if bar is not None:
             bar.close()
-    widths = {output.shape[1] for output in outputs}
-    if len(widths) > 1:
+    return outputs if outputs is not None else np.empty((0, 0))
+
+
+def place(
+    outputs: np.ndarray | None, part: np.ndarray, rows: slice, n: int, name: str
+) -> np.ndarray:
+    """Copy one model call's output ``part`` into ``outputs[rows]`` (made on the first call,
+    ``(n, k)``) and return ``outputs``.
+
+    The copy is taken before the model is called again: a model may return a view into a
+    buffer it reuses between calls (an inference server, ONNX Runtime's preallocated
+    outputs, hand-written batching). It is the copy that joining the parts would make.
+    """
+    if outputs is None:
+        outputs = np.empty((n, part.shape[1]))
+    elif part.shape[1] != outputs.shape[1]:
         raise LimetteError(
-            f"{name} returned a different number of outputs across batches: {widths}"
+            f"{name} returned a different number of outputs across batches: "
+            f"{ {outputs.shape[1], part.shape[1]} }"
         )
-    return np.concatenate(outputs, axis=0)
+    outputs[rows] = part
+    return outputs
 
 
 def proximity_weights(

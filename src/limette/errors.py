@@ -16,6 +16,7 @@ __all__ = [
     "ModelCallError",
     "ModelOutputError",
     "UnknownOptionError",
+    "WorkerLostError",
 ]
 
 
@@ -48,6 +49,11 @@ class InstanceError(LimetteError, RuntimeError):
 
     def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
         return (type(self), (str(self), self.index))
+
+
+class WorkerLostError(InstanceError):
+    """The worker (a process or a Dask worker) explaining this instance died each time it
+    was tried, alone; the last error its executor gave is chained as ``__cause__``."""
 
 
 class MissingDependencyError(LimetteError, ImportError):

@@ -81,7 +81,8 @@ def test_a_process_pool_loses_only_the_rows_that_kill_it(table, chunk_size):
     same_rows(result, serial, skip=(7, 19))
     assert result.failed == [7, 19]
     assert all(isinstance(error, WorkerLostError) for _, error in result.errors)
-    assert "instance 7 died" in str(result.errors[0][1])
+    assert "instance 7 came back without a result" in str(result.errors[0][1])
+    assert "BrokenProcessPool" in str(result.errors[0][1])
     with pytest.raises(InstanceError, match="instance 19 failed"):
         result[19]
 

@@ -102,8 +102,8 @@ def after_loss(
         ], []
     [index] = task.indices
     failure = WorkerLostError(
-        f"the worker explaining instance {index} died each time it was tried, also alone "
-        f"({type(error).__name__}: {error})",
+        f"instance {index} came back without a result each time it was tried, also alone: "
+        f"its worker died or its task was lost ({type(error).__name__}: {error})",
         index,
     )
     failure.__cause__ = error

@@ -52,8 +52,9 @@ class InstanceError(LimetteError, RuntimeError):
 
 
 class WorkerLostError(InstanceError):
-    """The worker (a process or a Dask worker) explaining this instance died each time it
-    was tried, alone; the last error its executor gave is chained as ``__cause__``."""
+    """Explaining this instance came back without a result each time it was tried, also
+    alone: the worker running it (a process, a Dask worker) died, or the executor lost the
+    task otherwise. The executor's last error is chained as ``__cause__``."""
 
 
 class MissingDependencyError(LimetteError, ImportError):

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .._random import instance_generator
-from .._validation import check_positive_int, lookup
+from .._validation import check_positive_int, check_sample_memory, lookup
 from ..errors import InputError
 from ..explanation import Explanation
 from ..sampling import SCHEMES, Sampler
@@ -90,6 +90,7 @@ def check_num_samples(num_samples: Any, many: bool) -> int | AutoSamples:
 def neighbourhood(plan: BinaryPlan, instance: Any, rng: np.random.Generator) -> Neighbourhood:
     """A plan's ``prepare``: ``num_samples`` rows of the plan's sampler, weighed."""
     setup = plan.setup(instance)
+    check_sample_memory(plan.num_samples, setup.d)
     samples = plan.binary_sampler.sample(plan.num_samples, setup.d, rng)
     return Neighbourhood(
         samples, plan.weigh(samples), Deferred(setup.compose, samples), setup.state
@@ -139,6 +140,7 @@ def explain_adaptive(
         batch_size=batch_size,
         progress=progress,
         name=plan.model_name,
+        probabilities=bool(getattr(plan, "expects_probabilities", False)),
     )
     samples, outputs, extra = sample_and_evaluate(
         plan.num_samples,

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .._random import instance_generator
-from .._validation import as_model_output
+from .._validation import as_model_output, check_probabilities
 from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
 from .evaluate import place
@@ -125,6 +125,8 @@ class _Chunk:
         self.queue: list[_Waiting] = []
         self.queued = 0
         self.outcomes: list[Outcome] = []
+        # until one call is found wanting; images have no regression mode, logits are fine
+        self.check_probabilities = bool(getattr(plan, "expects_probabilities", False))
 
     def add(self, index: int, instance: Any) -> None:
         try:
@@ -151,9 +153,7 @@ class _Chunk:
             self._alone(queue[0])
         else:
             try:
-                outputs = _call(
-                    self.plan,
-                    self.predict_fn,
+                outputs = self._call(
                     [waiting.hood.inputs for waiting in queue],
                     sum(waiting.hood.n for waiting in queue),
                     f"a batch of {len(queue)} instances",
@@ -185,16 +185,19 @@ class _Chunk:
             where = f"samples {rows.start}..{rows.stop - 1} of {n}"
             try:
                 try:
-                    part = self._call([waiting.hood.inputs[rows]], rows, where)
+                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
                 except ModelCallError:  # a flaky model gets a second chance
-                    part = self._call([waiting.hood.inputs[rows]], rows, where)
+                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
                 waiting.outputs = place(waiting.outputs, part, rows, n, self._name)
             except Exception as error:
                 waiting.error = error
                 return
 
-    def _call(self, pieces: list[Any], rows: slice, where: str) -> np.ndarray:
-        return _call(self.plan, self.predict_fn, pieces, rows.stop - rows.start, where)
+    def _call(self, pieces: list[Any], rows: int, where: str) -> np.ndarray:
+        outputs = _call(self.plan, self.predict_fn, pieces, rows, where)
+        if self.check_probabilities:
+            self.check_probabilities = not check_probabilities(outputs, self._name)
+        return outputs
 
     @property
     def _name(self) -> str:

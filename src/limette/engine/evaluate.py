@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._design import WeightedDesign
-from .._validation import as_model_output, check_labels, check_positive_int
+from .._validation import as_model_output, check_labels, check_positive_int, check_probabilities
 from ..errors import LimetteError, MissingDependencyError, ModelCallError
 from ..selection import select_features
 from ..surrogates import LinearFit, Surrogate
@@ -52,11 +52,13 @@ def evaluate(
     batch_size: int | None = None,
     progress: bool = False,
     name: str = "predict_fn",
+    probabilities: bool = False,
 ) -> np.ndarray:
     """Call the model on ``compose(samples[batch])`` batch by batch; return ``(n, k)`` outputs.
 
     Memory is bounded by one composed batch. A model that raises is re-raised as
-    :class:`~limette.errors.ModelCallError` with the batch it failed on.
+    :class:`~limette.errors.ModelCallError` with the batch it failed on. With
+    ``probabilities``, outputs that are not probabilities give one warning.
     """
     n = len(samples)
     outputs: np.ndarray | None = None
@@ -80,7 +82,11 @@ def evaluate(
     finally:
         if bar is not None:
             bar.close()
-    return outputs if outputs is not None else np.empty((0, 0))
+    if outputs is None:
+        return np.empty((0, 0))
+    if probabilities:
+        check_probabilities(outputs, name)
+    return outputs
 
 
 def place(

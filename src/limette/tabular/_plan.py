@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._random import RandomState
-from .._validation import check_positive_int, lookup
+from .._validation import check_positive_int, check_sample_memory, lookup
 from ..engine.adaptive import as_auto
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions
@@ -54,6 +54,12 @@ class TabularPlan:
     @property
     def classification(self) -> bool:
         return bool(self.explainer.classification_)
+
+    @property
+    def expects_probabilities(self) -> bool:
+        """Whether outputs that are not probabilities deserve a warning (classification
+        mode, where mode='regression' is the choice for scores)."""
+        return self.classification
 
     def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
         if isinstance(instance, Invalid):
@@ -151,6 +157,9 @@ def make_plan(
     lookup({**SCHEMES, "glime": None}, sampler, "sampler")
     explainer._tilt_width(sampler, distance_metric)
     rule = as_auto(num_samples)
+    if rule is None:
+        num_samples = check_positive_int(num_samples, "num_samples", minimum=2)
+        check_sample_memory(num_samples, len(explainer.feature_names))
     fit = FitOptions.build(
         explainer.random_state, random_state, labels, top_labels, num_features,
         distance_metric, model_regressor,
@@ -158,7 +167,7 @@ def make_plan(
     return TabularPlan(
         explainer=explainer,
         fit=fit,
-        num_samples=rule or check_positive_int(num_samples, "num_samples", minimum=2),
+        num_samples=rule or num_samples,
         sampling_method=sampling_method,
         sampler=sampler,
     )

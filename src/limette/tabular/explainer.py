@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._random import RandomState, instance_generator
-from .._validation import as_float_array, as_row, check_names, lookup
+from .._validation import as_float_array, as_row, check_names, check_positive_float, lookup
 from ..engine.adaptive import AutoSamples, as_auto, sample_and_evaluate
 from ..engine.chunk import Neighbourhood
 from ..engine.driver import explain_one, stream
@@ -121,7 +121,9 @@ class TabularExplainer:
         self.random_state = random_state
         self.sample_around_instance = sample_around_instance
         self.kernel_width = (
-            float(kernel_width) if kernel_width is not None else 0.75 * np.sqrt(n_features)
+            check_positive_float(kernel_width, "kernel_width")
+            if kernel_width is not None
+            else 0.75 * np.sqrt(n_features)
         )
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.discretizer = self._fit_discretizer(
@@ -415,6 +417,7 @@ model_regressor, sampling_method, random_state, sampler
             classification=self.classification_,
             batch_size=batch_size,
             progress=progress,
+            probabilities=self.classification_,
         )
         samples, outputs, extra = sample_and_evaluate(
             plan.num_samples,

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from .._random import instance_generator
-from .._validation import as_model_output, check_probabilities
+from .._validation import check_probabilities
 from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
 from .batching import BatchSearch, BatchSize, rows_per_call
+from .evaluate import call_model, place
 from .shared import SharedNeighbourhood, shared_neighbourhood
 from .workspace import reusing_arrays
 
@@ -88,7 +89,7 @@ class _Waiting:
 
     index: int
     hood: Neighbourhood
-    parts: list[np.ndarray] = field(default_factory=list)
+    outputs: np.ndarray | None = None
     error: BaseException | None = None
     tail: np.ndarray | None = None  # the shared rows' outputs, after the instance's own
 
@@ -101,6 +102,12 @@ class _Waiting:
         """Rows of the first call ``explain`` makes for this instance."""
         return min(batch_size or self.hood.n, self.hood.n)
 
+    def own_row(self, part: np.ndarray, name: str) -> None:
+        """The outputs: ``part`` (row 0's) followed by the shared rows' (copied)."""
+        assert self.tail is not None
+        self.outputs = place(None, part, slice(0, 1), self.hood.n, name)
+        self.outputs = place(self.outputs, self.tail, slice(1, self.hood.n), self.hood.n, name)
+
 
 def _call(
     plan: Plan, predict_fn: Callable[[Any], Any], pieces: list[Any], rows: int, where: str
@@ -109,15 +116,14 @@ def _call(
 
     Messages name the model as the plan's ``model_name`` (e.g. lime's ``classifier_fn``).
     """
-    name = getattr(plan, "model_name", "predict_fn")
-    inputs = plan.compose(pieces)
-    try:
-        raw = predict_fn(inputs)
-    except LimetteError:
-        raise
-    except Exception as error:
-        raise ModelCallError(f"{name} raised {type(error).__name__} on {where}: {error}") from error
-    return as_model_output(raw, rows, name, plan.classification)
+    return call_model(
+        predict_fn,
+        plan.compose(pieces),
+        rows,
+        name=getattr(plan, "model_name", "predict_fn"),
+        classification=plan.classification,
+        where=where,
+    )
 
 
 class _Chunk:
@@ -152,9 +158,8 @@ class _Chunk:
         shared = self.shared
         try:
             if shared is None:
-                waiting = _Waiting(
-                    index, self.plan.prepare(instance, instance_generator(self.plan.seed))
-                )
+                hood = self.plan.prepare(instance, instance_generator(self.plan.seed))
+                waiting = _Waiting(index, hood)
             else:
                 hood = self.plan.prepare_with(shared, instance)  # type: ignore[attr-defined]
                 waiting = _Waiting(index, hood, tail=shared.outputs)
@@ -186,16 +191,16 @@ class _Chunk:
             try:
                 outputs = self._call(
                     [waiting.hood.inputs for waiting in queue],
-                    sum(waiting.rows for waiting in queue),
+                    sum(waiting.hood.n for waiting in queue),
                     f"a batch of {len(queue)} instances",
                 )
             except Exception:
                 for waiting in queue:  # retried instance by instance: only real failures are lost
                     self._alone(waiting)
-            else:
-                starts = np.cumsum([0] + [waiting.rows for waiting in queue])
+            else:  # each instance's rows copied out before the next call (see _alone)
+                starts = np.cumsum([0] + [waiting.hood.n for waiting in queue])
                 for waiting, start, stop in zip(queue, starts[:-1], starts[1:]):
-                    waiting.parts.append(outputs[start:stop])
+                    waiting.outputs = outputs[start:stop].copy()
         for waiting in queue:
             self._finish(waiting)
 
@@ -210,35 +215,40 @@ class _Chunk:
             pieces = [waiting.hood.inputs for waiting in queue] + [shared.inputs[1 : 1 + pad]]
             try:
                 outputs = self._call(pieces, size, f"the own samples of {len(queue)} instances")
+                for i, waiting in enumerate(queue):
+                    waiting.own_row(outputs[i : i + 1], self._name)
+                return
             except Exception:
                 pass  # retried instance by instance
-            else:
-                for i, waiting in enumerate(queue):
-                    waiting.parts.append(outputs[i : i + 1])
-                return
         for waiting in queue:
             pieces = [waiting.hood.inputs, shared.inputs[1:size]]
             try:
-                waiting.parts.append(self._call(pieces, size, "sample 0")[:1])
+                waiting.own_row(self._call(pieces, size, "sample 0")[:1], self._name)
             except Exception as error:
                 waiting.error = error
 
     def _alone(self, waiting: _Waiting) -> None:
-        """Call the model on one instance's rows, ``batch_size`` at a time."""
-        n = waiting.rows
-        waiting.parts.clear()
+        """Call the model on one instance's rows, ``batch_size`` at a time.
+
+        A call the model raises on is tried once more before the instance fails. Each
+        call's output is copied into the instance's own array before the next call:
+        a model may return a view into a buffer that it overwrites on every call (an
+        inference server, preallocated ONNX Runtime outputs). The copy is the one that
+        joining the calls' outputs would make anyway.
+        """
+        n = waiting.hood.n
+        waiting.outputs = None
         start = 0
         while start < n:
             rows = slice(start, min(start + (self.batch_size or n), n))
             start = rows.stop
+            where = f"samples {rows.start}..{rows.stop - 1} of {n}"
             try:
-                waiting.parts.append(
-                    self._call(
-                        [waiting.hood.inputs[rows]],
-                        rows.stop - rows.start,
-                        f"samples {rows.start}..{rows.stop - 1} of {n}",
-                    )
-                )
+                try:
+                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
+                except ModelCallError:  # a flaky model gets a second chance
+                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
+                waiting.outputs = place(waiting.outputs, part, rows, n, self._name)
             except Exception as error:
                 waiting.error = error
                 return
@@ -249,24 +259,19 @@ class _Chunk:
         if isinstance(self.sizes, BatchSearch):
             self.sizes.record(rows, time.perf_counter() - began)
         if self.check_probabilities:
-            name = getattr(self.plan, "model_name", "predict_fn")
-            self.check_probabilities = not check_probabilities(outputs, name)
+            self.check_probabilities = not check_probabilities(outputs, self._name)
         return outputs
 
+    @property
+    def _name(self) -> str:
+        return str(getattr(self.plan, "model_name", "predict_fn"))
+
     def _finish(self, waiting: _Waiting) -> None:
-        if waiting.error is not None:
-            self.outcomes.append((waiting.index, waiting.error))
+        if waiting.error is not None or waiting.outputs is None:
+            self.outcomes.append((waiting.index, waiting.error or LimetteError("no outputs")))
             return
         try:
-            if waiting.tail is not None:
-                waiting.parts.append(waiting.tail)
-            widths = {part.shape[1] for part in waiting.parts}
-            if len(widths) > 1:
-                raise LimetteError(
-                    f"predict_fn returned a different number of outputs across batches: {widths}"
-                )
-            outputs = np.concatenate(waiting.parts, axis=0)  # a fresh array, however split
-            self.outcomes.append((waiting.index, self.plan.finish(waiting.hood, outputs)))
+            self.outcomes.append((waiting.index, self.plan.finish(waiting.hood, waiting.outputs)))
         except Exception as error:
             self.outcomes.append((waiting.index, error))
 

@@ -74,11 +74,13 @@ def shared_neighbourhood(
                 return None
             n = len(shared.inputs)
             size = min(batch_size or n, n) or 1
-            parts = [
-                call(
-                    [shared.inputs[start : min(start + size, n)]],
-                    min(start + size, n) - start,
-                    f"the shared samples {start}..{min(start + size, n) - 1}",
+            parts = [  # copied at once: a model may reuse its output buffer
+                np.array(
+                    call(
+                        [shared.inputs[start : min(start + size, n)]],
+                        min(start + size, n) - start,
+                        f"the shared samples {start}..{min(start + size, n) - 1}",
+                    )
                 )
                 for start in range(0, n, size)
             ]

@@ -16,59 +16,24 @@ import numpy as np
 
 from .._random import RandomState
 from .._validation import check_positive_float, lookup
-from ..compose import is_torch
+from ..engine import run
 from ..engine.adaptive import AutoSamples
-from ..engine.batching import BatchSize, batch_search
-from ..engine.binary import explain_single
-from ..engine.driver import stream
 from ..explanation_set import ExplanationSet
 from ..kernels import get_kernel
 from ..selection import FEATURE_SELECTIONS
 from . import plot  # noqa: F401  (registers the image section of reports)
-from ._plan import (  # noqa: F401
+from ._plan import (
+    ACCELERATOR_BATCH_SIZE,
+    CPU_BATCH_SIZE,
     DEFAULT_SAMPLER,
-    MaskComposer,
-    first_device,
-    images_of,
-    make_plan,
+    ImageOptions,
+    ImagePlan,
+    default_batch_size,
 )
 from .explanation import ImageExplanation
 from .segmentation import Segmenter, get_segmenter
 
 __all__ = ["ACCELERATOR_BATCH_SIZE", "CPU_BATCH_SIZE", "ImageExplainer", "default_batch_size"]
-
-#: Images per classifier call the search starts from when composing on the host (or a
-#: torch CPU device): it doubles the batch while images per second improve
-#: (:mod:`limette.engine.batching`). On the 2-core CPU, EfficientNet-Lite0 ran about twice
-#: as fast at batches of 1-2 images as at 10 (lime's default), being memory-bound at larger
-#: batches, while a scikit-learn forest on digit images wants hundreds per call
-#: (``benchmarks/RESULTS.md``, "Images").
-CPU_BATCH_SIZE = 2
-#: Images per classifier call on an accelerator (a CUDA tensor or ``device``), where larger
-#: batches keep the device busy; memory stays bounded by one batch.
-ACCELERATOR_BATCH_SIZE = 100
-
-
-def default_batch_size(device: Any) -> int:
-    """:data:`CPU_BATCH_SIZE` on the host or a CPU device, else :data:`ACCELERATOR_BATCH_SIZE`."""
-    if device is None or str(device).split(":")[0] == "cpu":
-        return CPU_BATCH_SIZE
-    return ACCELERATOR_BATCH_SIZE
-
-
-def searched_batch_size(
-    classifier_fn: Any, images: Sequence[Any], device: Any, num_samples: Any
-) -> BatchSize:
-    """The default batch: :data:`ACCELERATOR_BATCH_SIZE` on an accelerator; on the CPU a
-    search from :data:`CPU_BATCH_SIZE` images per call, kept per ``classifier_fn`` object,
-    capped at one image's samples and :data:`~limette.engine.batching.MEMORY_CAP` bytes."""
-    chosen = default_batch_size(first_device(images, device))
-    if chosen != CPU_BATCH_SIZE or not len(images):
-        return chosen
-    first = images[0]
-    size = first.numel() * first.element_size() if is_torch(first) else np.asarray(first).nbytes
-    most = num_samples if isinstance(num_samples, int) else ACCELERATOR_BATCH_SIZE
-    return batch_search(classifier_fn, max(int(size), 8 * 3), CPU_BATCH_SIZE, most)
 
 
 class ImageExplainer:
@@ -163,10 +128,9 @@ class ImageExplainer:
             until the top segments are stable (see :class:`~limette.AutoSamples`);
             ``metadata`` records ``samples_used`` and ``stop_reason``.
         batch_size : int, optional
-            Images per classifier call; memory is bounded by one batch. By default 100 on
-            an accelerator; on the CPU found while running (:mod:`limette.engine.batching`:
-            from 2, doubled while images per second improve, within a memory cap, kept
-            per ``classifier_fn`` object).
+            Images per classifier call; memory is bounded by one batch. By default
+            :func:`default_batch_size`: 2 on the CPU (measured fastest for a CNN there),
+            100 on an accelerator.
         segmentation_fn : str, callable or label image, optional
             Overrides the explainer's segmenter: a segmenter name, a callable
             ``image -> labels`` (lime's ``SegmentationAlgorithm`` works) or the labels.
@@ -192,16 +156,11 @@ class ImageExplainer:
         -------
         ImageExplanation
         """
-        plan = make_plan(
-            self, labels, top_labels, hide_color, num_features, num_samples,
-            segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
-        )  # fmt: skip
-        sizes: BatchSize = batch_size
-        if batch_size is None:
-            sizes = searched_batch_size(classifier_fn, [image], device, plan.num_samples)
-        return explain_single(  # type: ignore[return-value]
-            plan, classifier_fn, image, batch_size=sizes, progress=progress_bar
+        options = ImageOptions.of(locals(), progress=progress_bar)
+        explanation: ImageExplanation = run.explain(
+            ImagePlan.build(self, options), classifier_fn, image, options
         )
+        return explanation
 
     def explain_many(
         self,
@@ -242,7 +201,7 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
             As in :meth:`explain` (``num_samples`` must be an integer here).
         batch_size : int, optional
             Images per classifier call; a call may hold the masked images of several
-            instances. By default as in :meth:`explain`.
+            instances. By default :func:`default_batch_size` of the device.
         chunk_size : int, optional
             Images per unit of work (what a worker gets); chosen from the number of
             workers by default.
@@ -275,12 +234,9 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         >>> result[2].as_list() == single.as_list()
         True
         """
-        chunks = self.iter_explanations(
-            images, classifier_fn, labels, top_labels, hide_color, num_features, num_samples,
-            batch_size, segmentation_fn, distance_metric, model_regressor, device, chunk_size,
-            executor, errors, progress, random_state, sampler,
-        )  # fmt: skip
-        return ExplanationSet.concat(chunks)
+        options = ImageOptions.of(locals())
+        plan = ImagePlan.build(self, options, many=True)
+        return run.explain_many(plan, classifier_fn, images, options)
 
     def iter_explanations(
         self,
@@ -304,24 +260,8 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         sampler: str = DEFAULT_SAMPLER,
     ) -> Iterator[ExplanationSet]:
         """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
-        batch = images_of(images)
-        plan = make_plan(
-            self, labels, top_labels, hide_color, num_features, num_samples,
-            segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
-            many=True,
-        )  # fmt: skip
-        sizes: BatchSize = batch_size
-        if batch_size is None:
-            sizes = searched_batch_size(classifier_fn, batch, device, plan.num_samples)
-        return stream(
-            plan,
-            classifier_fn,
-            batch,
-            batch_size=sizes,
-            chunk_size=chunk_size,
-            executor=executor,
-            errors=errors,
-            progress=progress,
-        )
+        options = ImageOptions.of(locals())
+        plan = ImagePlan.build(self, options, many=True)
+        return run.iter_explanations(plan, classifier_fn, images, options)
 
     explain_instance = explain

@@ -168,3 +168,59 @@ def test_memory_stays_linear_in_the_features(method):
     assert local.score[0] > 0.5
     path = 8 * 501 * d if method == "lasso_path" else 0  # LARS keeps its path: 500 steps
     assert peak < 40 * n * d + path  # a few float64 copies of the samples at most
+
+
+def test_wide_binary_samples_are_compact_and_drawn_from_the_same_stream():
+    from limette.sampling import BernoulliSampler, UniformCountSampler
+
+    n, d = 40, 3000
+    Z = BernoulliSampler(0.5, scheme="random").sample(n, d, np.random.default_rng(5))
+    reference = np.random.default_rng(5).random((n - 1, d)) < 0.5
+    assert Z.dtype == bool and Z[0].all()
+    np.testing.assert_array_equal(Z[1:], reference)
+    Z = UniformCountSampler().sample(n, d, np.random.default_rng(5))
+    off = np.random.default_rng(5).integers(1, d + 1, size=n)
+    assert Z.dtype == bool and Z[0].all()
+    np.testing.assert_array_equal((~Z[1:]).sum(axis=1), off[1:])
+
+
+def test_tensor_lime_on_wide_inputs_matches_the_gram_form(narrow):
+    from limette import Lime
+
+    weight = np.random.default_rng(2).normal(size=3 * 6 * 6)
+    x = np.random.default_rng(3).random((2, 3, 6, 6))
+
+    def model(batch):
+        return batch.reshape(len(batch), -1) @ weight
+
+    def attribute(surrogate):
+        return Lime(model, interpretable_model=surrogate, random_state=0).attribute(x, n_samples=60)
+
+    surrogates = (Ridge(), Lasso(alpha=0.001, tol=1e-12, max_iter=100_000))
+    wide = [attribute(s) for s in surrogates]
+    narrow()
+    for surrogate, tolerance, fit in zip(surrogates, (1e-8, 1e-6), wide):
+        reference = attribute(surrogate)
+        assert np.abs(reference).max() > 0.01
+        np.testing.assert_allclose(fit, reference, rtol=0, atol=tolerance)
+
+
+def test_text_on_wide_documents_matches_the_gram_form(narrow):
+    from limette import TextExplainer
+
+    document = " ".join(f"w{i}" for i in range(400))
+
+    def classify(texts):
+        p = np.array([(" w7 " in t) * 0.6 + (" w99 " in t) * 0.3 + 0.05 for t in texts])
+        return np.column_stack([1 - p, p])
+
+    def explain():
+        return TextExplainer().explain(document, classify, num_samples=100, random_state=0)
+
+    wide = explain()
+    narrow()
+    reference = explain()
+    assert {"w7", "w99"} <= {name for name, _ in reference.as_list()}
+    np.testing.assert_array_equal(wide.selected, reference.selected)
+    np.testing.assert_allclose(wide.coef, reference.coef, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(wide.score, reference.score, rtol=0, atol=1e-8)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_inputs as ti
+from . import _wide
 from ._design import StackedDesign
 from ._engine import evaluate
 from ._random import RandomState, resolve_seed
@@ -83,11 +84,17 @@ class ExpKernelSimilarity:
     def from_sums(self, Z: np.ndarray, sums: np.ndarray) -> np.ndarray:
         """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``) from
         :func:`~limette._tensor_inputs.feature_sums` (``B × d × 4``)."""
-        off = 1.0 - Z
         xx, xb, bb, diff = (sums[..., j] for j in range(4))
+        norm_x = np.sqrt(xx.sum(axis=1))[:, None]
+        if _wide.is_wide(Z):  # a block of columns of (bool) Z at a time: Z·a + (1 - Z)·b
+            kept = _wide.times(Z, np.concatenate([xx - xb, xx - bb, -diff]).T).T
+            B = len(xx)
+            dot = kept[:B] + xb.sum(axis=1)[:, None]
+            own = kept[B : 2 * B] + bb.sum(axis=1)[:, None]
+            return self._weights(dot, own, norm_x, kept[2 * B :] + diff.sum(axis=1)[:, None])
+        off = 1.0 - Z
         dot = xx @ Z.T + xb @ off.T
         own = xx @ Z.T + bb @ off.T
-        norm_x = np.sqrt(xx.sum(axis=1))[:, None]
         return self._weights(dot, own, norm_x, diff @ off.T)
 
     def __call__(self, original: Any, perturbed: Any, interpretable: Any, **kwargs: Any) -> Any:

@@ -265,7 +265,9 @@ class Lasso:
                     max_iter=self.max_iter,
                 )
                 coef[working, t] = path[:, 0]
-                exact = _exact_lasso(gram, cross[working, t], path[:, 0], self.alpha * weight_sum)
+                exact = _exact_lasso(
+                    gram, cross[working, t], path[:, 0], self.alpha * weight_sum, n - 1
+                )
                 solution = path[:, 0] if exact is None else exact
                 explained = design.gram_times(features[working], solution[:, None])[features, 0]
                 violation = np.abs(cross[:, t] - explained) / weight_sum - self.alpha
@@ -298,21 +300,25 @@ class Lasso:
 _ROUGH = 1e-4
 
 #: Most support changes of the working-set lasso's exact step.
-_EXACT_STEPS = 30
+_EXACT_STEPS = 10
 
 
 def _exact_lasso(
-    gram: np.ndarray, cross: np.ndarray, rough: np.ndarray, penalty: float
+    gram: np.ndarray, cross: np.ndarray, rough: np.ndarray, penalty: float, rank: int
 ) -> np.ndarray | None:
     """The lasso solution found from the support and signs of ``rough``, or ``None``.
 
     On a support ``A`` with signs ``s`` the solution solves ``G_AA b = c_A - penalty s``;
     features whose sign flips leave the support, features that violate
     ``|c - G b| <= penalty`` join it with the sign of their violation, a few times.
+    A support of ``rank`` features or more (the rank of ``G``: centred samples minus one)
+    is singular: ``None``.
     """
     active = np.flatnonzero(rough)
     signs = np.sign(rough[active])
     for _ in range(_EXACT_STEPS):
+        if len(active) >= len(gram) or len(active) >= rank:
+            return None
         try:
             solved = np.linalg.solve(gram[np.ix_(active, active)], cross[active] - penalty * signs)
         except np.linalg.LinAlgError:

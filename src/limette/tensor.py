@@ -271,8 +271,9 @@ class Lime(LimeBase):
         )
         W = np.broadcast_to(W, (outputs.shape[1], n))
         coef = np.zeros((outputs.shape[1], mask.n_features))
+        present = Z if mask.present.all() else Z[:, mask.present]  # no copy of wide samples
         coef[:, mask.present] = fit_interpretable(
-            self.interpretable_model, Z[:, mask.present], outputs.T, np.ascontiguousarray(W)
+            self.interpretable_model, present, outputs.T, np.ascontiguousarray(W)
         )
         return coef
 

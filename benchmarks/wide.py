@@ -8,10 +8,11 @@
 
 The models are deliberately cheap (a fixed random linear map of the image; word counts
 and length of the document by ``str.count``), so what is measured is the explainers' own
-overhead. Each run is its own subprocess (its peak RSS from ``resource.getrusage``, minus
-nothing: the interpreter and imports are included); lime's runs under an address-space
-limit (``--limit-gb``) so that it fails with ``MemoryError`` instead of exhausting the
-machine. Run: ``python benchmarks/wide.py [--quick]``.
+overhead. Wall and CPU seconds are both given (on a shared machine the CPU seconds are
+the steadier figure). Each run is its own subprocess (its peak RSS from
+``resource.getrusage``, interpreter and imports included); the peers run under an
+address-space limit (``--limit-gb``) so that they fail with ``MemoryError`` instead of
+exhausting the machine. Run: ``python benchmarks/wide.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ def child(case: str, tool: str, size: int, samples: int, limit_gb: float) -> Non
     warnings.filterwarnings("ignore")
     try:
         run = tensor_case if case == "tensor" else text_case
+        cpu = time.process_time()
         result = run(tool, size, samples)
+        result["cpu_seconds"] = time.process_time() - cpu
     except MemoryError:
         result = {"error": f"MemoryError under a {limit_gb:g} GB address-space limit"}
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -129,12 +132,16 @@ def show(name: str, ours: dict[str, Any], theirs: dict[str, Any], peer: str) -> 
     def text(r: dict[str, Any]) -> str:
         if "error" in r:
             return f"{r['error']}" + (f" (peak {r['peak_mb']:.0f} MB)" if "peak_mb" in r else "")
-        return f"{r['seconds']:8.1f} s  peak {r['peak_mb']:7.0f} MB"
+        return (
+            f"{r['seconds']:8.1f} s wall, {r['cpu_seconds']:8.1f} s CPU, "
+            f"peak {r['peak_mb']:7.0f} MB"
+        )
 
     print(f"{name}\n  limette: {text(ours)}\n  {peer:7s}: {text(theirs)}")
     if "error" not in ours and "error" not in theirs:
         print(
-            f"  {peer} / limette: time {theirs['seconds'] / ours['seconds']:.1f}x, "
+            f"  {peer} / limette: wall {theirs['seconds'] / ours['seconds']:.1f}x, "
+            f"CPU {theirs['cpu_seconds'] / ours['cpu_seconds']:.1f}x, "
             f"peak memory {theirs['peak_mb'] / ours['peak_mb']:.1f}x"
         )
     keys = ("top", "nonzero")

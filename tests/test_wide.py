@@ -7,10 +7,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from limette import _wide
-from limette._adaptive import ranking_z
 from limette._design import StackedDesign, WeightedDesign
-from limette._engine import fit_local_model
+from limette.engine import wide as _wide
+from limette.engine.adaptive import ranking_z
+from limette.engine.evaluate import fit_local_model
 from limette.selection import FEATURE_SELECTIONS, select_features
 from limette.surrogates import Lasso, Ridge, fit_stacked
 from limette.uncertainty import BayesianRidge, Bootstrap

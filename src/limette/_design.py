@@ -9,7 +9,7 @@ formed: questions about all features are answered in the ``n × n`` form from th
 kernel ``X Xᵀ`` (``ridge`` through the push-through identity ``(XᵀWX + αI)⁻¹XᵀW =
 Xᵀ(WXXᵀ + αI)⁻¹W``, ``spectrum`` from the kernel's eigenvectors), and questions about at
 most ``n`` features from those columns alone; memory stays ``O(n·d)`` and ``X`` may hold
-its 0/1 samples as ``bool`` (:mod:`limette._wide`).
+its 0/1 samples as ``bool`` (:mod:`limette.engine.wide`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import _wide
+from .engine import wide as _wide
 from .errors import InputError
 
 

@@ -5,7 +5,7 @@ row is all ones (the instance itself). When features outnumber samples (``d > n`
 built-in binary samplers return booleans instead (an eighth of the memory: 1000 samples
 of 150 528 features take 150 MB, not 1.2 GB), and draw them a block of rows at a time.
 Tabular rows are sampled differently (from training statistics) in
-:mod:`limette._tabular_sampling`, from the same uniform streams.
+:mod:`limette.tabular._sampling`, from the same uniform streams.
 
 Every sampler turns uniform numbers into samples, so *how the uniforms are drawn* is a
 separate choice (:func:`uniform_stream`): ``"random"`` (independent, lime's plain

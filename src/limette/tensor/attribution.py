@@ -271,7 +271,8 @@ class Lime(LimeBase):
         )
         W = np.broadcast_to(W, (outputs.shape[1], n))
         coef = np.zeros((outputs.shape[1], mask.n_features))
-        present = Z if mask.present.all() else Z[:, mask.present]  # no copy of wide samples
+        wide = Z.shape[1] > Z.shape[0] and mask.present.all()
+        present = Z if wide else Z[:, mask.present]  # no copy of wide samples
         coef[:, mask.present] = fit_interpretable(
             self.interpretable_model, present, outputs.T, np.ascontiguousarray(W)
         )

@@ -224,3 +224,14 @@ def test_text_on_wide_documents_matches_the_gram_form(narrow):
     np.testing.assert_array_equal(wide.selected, reference.selected)
     np.testing.assert_allclose(wide.coef, reference.coef, rtol=0, atol=1e-8)
     np.testing.assert_allclose(wide.score, reference.score, rtol=0, atol=1e-8)
+
+
+def test_distances_of_boolean_samples_equal_those_of_floats():
+    from limette.kernels import cosine_distance, euclidean_distance
+
+    Z = np.random.default_rng(0).random((20, 300)) < 0.5
+    Z[0], Z[5] = True, False
+    for distance in (cosine_distance, euclidean_distance):
+        reference = distance(Z.astype(float))
+        assert reference.max() > 0.5
+        np.testing.assert_allclose(distance(Z), reference, rtol=0, atol=1e-12)

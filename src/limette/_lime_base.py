@@ -20,6 +20,7 @@ import numpy as np
 from . import _tensor_inputs as ti
 from ._design import StackedDesign
 from ._engine import evaluate
+from ._jax_dispatch import holds_jax
 from ._random import RandomState, resolve_seed
 from ._validation import check_positive_int, lookup
 from .errors import InputError, ModelOutputError
@@ -234,6 +235,20 @@ class LimeBase:
         the surrogate's coefficients ``(1, d)`` as the inputs' kind, or a Captum model's
         ``representation()``.
         """
+        if holds_jax(inputs):
+            from ._jax_tensor import attribute_base
+
+            return attribute_base(
+                self,
+                inputs,
+                target,
+                additional_forward_args,
+                n_samples,
+                perturbations_per_eval,
+                show_progress,
+                random_state,
+                kwargs,
+            )
         x = ti.format_inputs(inputs)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         Z, y, w = self._neighbourhood(

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _tensor_inputs as ti
 from ._engine import evaluate
+from ._jax_dispatch import holds_jax
 from ._lime_base import (
     ExpKernelSimilarity,
     LimeBase,
@@ -151,6 +152,24 @@ class Lime(LimeBase):
             In the inputs' kind, dtype and device. When ``forward_func`` returns one value
             for the whole batch, one surrogate explains the batch (first dimension 1).
         """
+        if holds_jax(inputs):
+            from ._jax_tensor import attribute
+
+            return attribute(
+                self,
+                self._neighbourhood_masked,
+                self._vectorised(),
+                inputs,
+                baselines,
+                target,
+                additional_forward_args,
+                feature_mask,
+                n_samples,
+                perturbations_per_eval,
+                return_input_shape,
+                show_progress,
+                random_state,
+            )
         x = ti.format_inputs(inputs)
         base = ti.format_baselines(baselines, x)
         mask = ti.format_feature_mask(feature_mask, x)

@@ -57,7 +57,9 @@ class Lime(LimeBase):
     ----------
     forward_func : callable
         ``forward_func(*inputs, *additional_forward_args)``; NumPy inputs reach it as
-        NumPy arrays, tensors as tensors on their device.
+        NumPy arrays, tensors as tensors on their device, JAX arrays as JAX arrays on
+        theirs (jitted or not; with JAX inputs a mapping of ``additional_forward_args``
+        goes by keyword, so ``f(params, x)`` takes ``{"params": params}``).
     interpretable_model : surrogate, optional
         Default ``Lasso(alpha=0.01)``; any limette surrogate, scikit-learn regressor or
         Captum ``Model``.

@@ -190,6 +190,7 @@ def attribute(
     if perturbations_per_eval is None:
         elements = sum(int(np.prod(a.shape, dtype=np.int64)) for a in arrays)
         per_eval = max(1, min(n, ELEMENTS_PER_CALL // max(elements, 1)))
+        per_eval = -(-n // -(-n // per_eval))  # equal calls: as little padding as possible
     else:
         per_eval = check_positive_int(perturbations_per_eval, "perturbations_per_eval")
     chunks = -(-n // per_eval)

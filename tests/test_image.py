@@ -7,9 +7,9 @@ import pytest
 from scipy.ndimage import gaussian_filter
 
 from limette import Explanation, ImageExplainer, ImageExplanation
-from limette._image_input import BLUR_FRACTION
 from limette._random import instance_generator, resolve_seed
 from limette.errors import InputError, ModelCallError, UnknownOptionError
+from limette.image._input import BLUR_FRACTION
 from limette.sampling import BernoulliSampler
 from limette.segmentation import grid
 
@@ -297,13 +297,13 @@ def test_efficientnet_on_chelsea_points_at_the_cat():
     pytest.importorskip("skimage")
     import torch
 
-    from limette._demo_models import (
+    from limette.cli._demo_models import (
         IMAGENET_CATS,
         chelsea_224,
         image_classifier,
         load_efficientnet_lite0,
     )
-    from limette._image_input import segment_means
+    from limette.image._input import segment_means
 
     torch.set_num_threads(1)
     image = chelsea_224()

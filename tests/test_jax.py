@@ -8,9 +8,9 @@ import pytest
 jax = pytest.importorskip("jax")
 jnp = pytest.importorskip("jax.numpy")
 
-from limette._jax_ops import constrained_least_squares, ridge  # noqa: E402
 from limette.errors import InputError, ModelOutputError, UnknownOptionError  # noqa: E402
 from limette.jax import LocalFit, explain  # noqa: E402
+from limette.tensor.jax_ops import constrained_least_squares, ridge  # noqa: E402
 
 RNG = np.random.default_rng(11)
 

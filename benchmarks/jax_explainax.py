@@ -136,7 +136,20 @@ def worker(method: str, quick: bool) -> None:
         start = time.perf_counter()
         call()
         warm.append(time.perf_counter() - start)
-    print(json.dumps({"cold": cold, "warm": statistics.median(warm), "shape": list(first.shape)}))
+    result = {"cold": cold, "warm": statistics.median(warm), "shape": list(first.shape)}
+    if method == "limette":  # the model alone on as many rows, in the same call sizes
+        import jax.numpy as jnp
+
+        rows = jnp.tile(X, (25, 1))
+        jax.block_until_ready(probabilities(params, rows))
+        bare = []
+        for _ in range(config["repeats"]):
+            start = time.perf_counter()
+            for _ in range(-(-config["samples"] // 25)):
+                jax.block_until_ready(probabilities(params, rows))
+            bare.append(time.perf_counter() - start)
+        result["model"] = statistics.median(bare)
+    print(json.dumps(result))
 
 
 def main() -> None:
@@ -175,6 +188,11 @@ def main() -> None:
     print("|---|---|---|")
     for method, result in results.items():
         print(f"| {names[method]} | {result['cold']:.2f} | {result['warm']:.2f} |")
+    if "model" in results["limette"]:
+        print(
+            f"the model alone on the same rows (25 perturbations per call): "
+            f"{results['limette']['model']:.2f} s"
+        )
     if "explainax" in results:
         ours, theirs = results["limette"], results["explainax"]
         print(

@@ -36,9 +36,9 @@ from . import jax_ops as ops
 from ._jax_dispatch import is_jax
 from ._lime_base import ExpKernelSimilarity, fit_interpretable
 
-#: Input elements per model call when ``perturbations_per_eval`` is not given: jitted
-#: models on the CPU ran fastest near four million (200 MNIST-sized examples × 25
-#: perturbations; see benchmarks/RESULTS.md).
+#: Input elements per model call when ``perturbations_per_eval`` is not given: about
+#: 16 MB of float32, 25 perturbations of 200 MNIST-sized examples (a jitted model
+#: compiles once for the call size; not tuned per device yet).
 ELEMENTS_PER_CALL = 2**22
 
 

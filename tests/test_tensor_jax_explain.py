@@ -1,4 +1,6 @@
-"""limette.jax.explain (pure, under jit and vmap) and the JAX closed-form fits."""
+"""limette.jax.explain (pure, under jit and vmap) and the JAX closed-form fits.
+
+Named to sort after the tests that fork worker processes (see WEIGHTS below)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,9 @@ def test_constrained_least_squares_is_exact_on_an_additive_target():
     np.testing.assert_allclose(float(intercept[0, 0]), 4.0, atol=1e-4)
 
 
-WEIGHTS = jnp.asarray(RNG.normal(size=6).astype(np.float32))
+# NumPy at module level: creating a JAX array at collection would start JAX's threads
+# before the suite's process-pool tests fork.
+WEIGHTS = RNG.normal(size=6).astype(np.float32)
 
 
 def linear(batch):
@@ -57,7 +61,7 @@ def test_a_linear_model_is_recovered_under_jit():
     run = jax.jit(lambda key, x: explain(key, x, linear, num_samples=300, alpha=1e-3))
     fit = run(jax.random.key(0), x)
     assert isinstance(fit, LocalFit) and fit.coef.shape == (6,)
-    np.testing.assert_allclose(np.asarray(fit.coef), np.asarray(WEIGHTS * x), rtol=0.02)
+    np.testing.assert_allclose(np.asarray(fit.coef), WEIGHTS * np.asarray(x), rtol=0.02)
     np.testing.assert_allclose(float(fit.intercept), 0.0, atol=1e-2)
     assert float(fit.score) > 0.999
 

@@ -34,7 +34,6 @@ from ..surrogates import ConstrainedLeastSquares, Ridge
 from . import _inputs as ti
 from . import jax_ops as ops
 from ._jax_dispatch import is_jax
-from ._lime_base import ExpKernelSimilarity, fit_interpretable
 
 #: Input elements per model call when ``perturbations_per_eval`` is not given: about
 #: 16 MB of float32, 25 perturbations of 200 MNIST-sized examples (a jitted model
@@ -127,7 +126,8 @@ def attribute_base(
 
 def attribute(
     explainer: Any,
-    neighbourhood: Callable[..., tuple[np.ndarray, np.ndarray]],
+    neighbourhood: Callable[..., tuple[np.ndarray, np.ndarray]] | None,
+    fit_host: Callable[..., np.ndarray],
     vectorised: bool,
     inputs: Any,
     baselines: Any,
@@ -176,14 +176,12 @@ def attribute(
     base = tuple(put(b) for b in base_host)
     ids = tuple(put(m) for m in mask.masks)
     d = mask.n_features
-    from .attribution import KernelShap  # the explainers' module imports this one
-
-    if isinstance(explainer, KernelShap):
+    if neighbourhood is not None:
         Z_host, W_host = neighbourhood(n, d, None, seed)
         Z, W = put(np.asarray(Z_host, np.float32)), put(np.asarray(W_host, np.float32))
     else:
         Z_host = explainer.perturb_func.sample(n, d, instance_generator(seed))
-        similarity: ExpKernelSimilarity = explainer.similarity_func
+        similarity = explainer.similarity_func  # ExpKernelSimilarity (vectorised)
         Z = put(np.asarray(Z_host, np.float32))
         W = _weights(Z, arrays, base, ids, similarity.distance_mode, float(similarity.kernel_width))
     n = len(Z_host)
@@ -200,7 +198,7 @@ def attribute(
     outputs = _evaluate(caller, Z_chunks, n, arrays, base, ids, target, show_progress)
     if outputs is None:  # the model returns one value per batch: Captum's aggregate mode
         return on_host(explainer, inputs, args, numpy_path)
-    coef = _fit(explainer.interpretable_model, Z, Z_host, outputs, W, mask.present)
+    coef = _fit(explainer.interpretable_model, fit_host, Z, Z_host, outputs, W, mask.present)
     coef = coef.astype(_float_dtype(arrays[0]))
     if not return_input_shape:
         return coef
@@ -300,7 +298,15 @@ def _device_fit(kind: str, Z: Any, outputs: Any, W: Any, columns: Any, d: int, a
     return jnp.zeros((B, d), outputs.dtype).at[:, columns].set(fitted[:, 0, :])
 
 
-def _fit(model: Any, Z: Any, Z_host: np.ndarray, outputs: Any, W: Any, present: np.ndarray) -> Any:
+def _fit(
+    model: Any,
+    fit_host: Callable[..., np.ndarray],
+    Z: Any,
+    Z_host: np.ndarray,
+    outputs: Any,
+    W: Any,
+    present: np.ndarray,
+) -> Any:
     """Coefficients ``(B, d)``: on device for ridge and Kernel SHAP's surrogate."""
     d = Z_host.shape[1]
     columns = np.flatnonzero(present)
@@ -316,7 +322,7 @@ def _fit(model: Any, Z: Any, Z_host: np.ndarray, outputs: Any, W: Any, present: 
             )
         kind, alpha = "constrained", 0.0
     else:
-        host = fit_interpretable(
+        host = fit_host(
             model,
             np.ascontiguousarray(Z_host[:, present]),
             np.asarray(outputs.T, dtype=float),

@@ -1,4 +1,6 @@
-"""Explain a small JAX MLP on scikit-learn's digits, two ways.
+"""
+JAX: a small MLP on digits, explained two ways
+==============================================
 
 The MLP (64→32→10, plain ``jax.numpy``, weights from a PRNG key) is trained for a few
 hundred steps of full-batch gradient descent, then explained:

@@ -1,4 +1,10 @@
-"""Explain two real sentiment models on real sentences and movie reviews.
+"""
+Texts: two sentiment models on movie reviews
+============================================
+
+Explain two real sentiment models on real sentences and movie reviews, and write one HTML
+report with every document highlighted by weight
+(`open the report it wrote <../reports/text_sentiment.html>`_).
 
 * VADER (``vaderSentiment``), a lexicon-and-rules sentiment model, wrapped as a two-class
   probability: ``P(positive) = (compound + 1) / 2``. VADER's ``compound`` score is its
@@ -17,10 +23,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from limette.report import render_report
-
 from limette import TextExplainer
 from limette.cli._demo_models import review_documents, review_pipeline, vader_classifier
+from limette.report import render_report
 
 
 def show(caption: str, explanation, seconds: float) -> None:

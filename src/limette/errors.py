@@ -8,6 +8,7 @@ already catch (``ValueError``, ``TypeError``, ``RuntimeError``, ``ImportError``)
 from __future__ import annotations
 
 __all__ = [
+    "CategoricalNumbersWarning",
     "InputError",
     "InstanceError",
     "LimetteError",
@@ -15,7 +16,10 @@ __all__ = [
     "MissingDependencyError",
     "ModelCallError",
     "ModelOutputError",
+    "ModelOutputWarning",
+    "TooFewSamplesWarning",
     "UnknownOptionError",
+    "WorkerLostError",
 ]
 
 
@@ -50,9 +54,30 @@ class InstanceError(LimetteError, RuntimeError):
         return (type(self), (str(self), self.index))
 
 
+class WorkerLostError(InstanceError):
+    """Explaining this instance came back without a result each time it was tried, also
+    alone: the worker running it (a process, a Dask worker) died, or the executor lost the
+    task otherwise. The executor's last error is chained as ``__cause__``."""
+
+
 class MissingDependencyError(LimetteError, ImportError):
     """An optional dependency is needed; the message gives the ``pip install`` line."""
 
 
 class LimetteWarning(UserWarning):
     """A warning about input that limette could handle but that may surprise the user."""
+
+
+class TooFewSamplesWarning(LimetteWarning):
+    """Fewer samples than interpretable features: the fit is underdetermined and its
+    attributions are far from the values that more samples would give."""
+
+
+class ModelOutputWarning(LimetteWarning):
+    """The model's output looks unlike what the mode expects (e.g. classification outputs
+    that are not probabilities)."""
+
+
+class CategoricalNumbersWarning(LimetteWarning):
+    """A text column of the training data is mostly numbers: a few stray tokens (``"n/a"``)
+    made it categorical, with one category per distinct number."""

@@ -21,7 +21,7 @@ PICKLE_WARNING = (
 )
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
@@ -31,6 +31,32 @@ def existing_file(path: str, option: str) -> Path:
     if not found.is_file():
         raise InputError(f"{option} {path}: no such file")
     return found
+
+
+def writable_output(path: str | None, option: str, force: bool) -> None:
+    """Check, before any work, that ``path`` can be written: its folder exists, it is not
+    a folder, and it is not an existing file unless ``force`` (a file is never replaced
+    without being asked to)."""
+    if path is None or path == "-":
+        return
+    found = Path(path)
+    folder = found.parent
+    if not folder.is_dir():
+        raise InputError(f"{option} {path}: the folder {str(folder)!r} does not exist")
+    if found.is_dir():
+        raise InputError(f"{option} {path} is a folder; give a file name")
+    if found.exists() and not force:
+        raise InputError(f"{option} {path} already exists; add --force to replace it")
+
+
+def check_model(model: Any, path: str, option: str, methods: tuple[str, ...]) -> None:
+    """Raise naming ``option`` when ``model`` has none of ``methods`` (a dict, an array)."""
+    if not any(callable(getattr(model, method, None)) for method in methods):
+        wanted = " or ".join(methods)
+        raise InputError(
+            f"{option} {path} holds a {type(model).__name__}, not a model: it has no {wanted} "
+            "method"
+        )
 
 
 def load_pickled_model(path: str, option: str = "--model") -> Any:
@@ -47,7 +73,7 @@ def load_pickled_model(path: str, option: str = "--model") -> Any:
         return joblib.load(found)
     except Exception as error:  # unpickling can raise almost anything
         raise InputError(
-            f"{option} {path} could not be loaded with joblib: {_one_line(error)}"
+            f"{option} {path} could not be loaded with joblib: {one_line(error)}"
         ) from error
 
 
@@ -64,7 +90,7 @@ def read_table(path: str, option: str, drop: list[str] | None = None) -> Any:
         frame = pd.read_csv(found)
     except Exception as error:  # pandas raises parser, encoding and empty-data errors
         raise InputError(
-            f"{option} {path} is not a readable CSV file: {_one_line(error)}"
+            f"{option} {path} is not a readable CSV file: {one_line(error)}"
         ) from error
     missing = [column for column in drop or [] if column not in frame.columns]
     if missing:
@@ -142,7 +168,7 @@ class OnnxClassifier:
             )
         except Exception as error:  # onnxruntime raises its own exception types
             raise InputError(
-                f"--onnx {path} is not a loadable ONNX model: {_one_line(error)}"
+                f"--onnx {path} is not a loadable ONNX model: {one_line(error)}"
             ) from error
         model_input = self.session.get_inputs()[0]
         self.input_name, self.input_shape = model_input.name, list(model_input.shape)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,15 +33,43 @@ class ImageExplanation(Explanation):
 
     kind: ClassVar[str] = "image"
 
-    def _pixels(self) -> tuple[np.ndarray, np.ndarray]:
+    def downscaled(self, max_side: int) -> ImageExplanation:
+        """A copy whose image and segments fit in ``max_side × max_side`` pixels (blocks of
+        the image averaged, each block's centre segment kept), for reports; the same weights.
+        Itself when it is that small already or holds no image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limette import ImageExplanation
+        >>> big = ImageExplanation(
+        ...     labels=(0,), coef=np.ones((1, 1)), intercept=np.zeros(1), score=np.ones(1),
+        ...     local_pred=np.ones(1), feature_names=("0",), feature_values=np.ones(1),
+        ...     selected=np.ones((1, 1), bool), model_output=np.ones(1),
+        ...     segments=np.zeros((900, 600), int), image=np.zeros((900, 600, 3), np.uint8))
+        >>> big.downscaled(300).image.shape
+        (300, 200, 3)
+        """
+        if self.segments is None or self.image is None:
+            return self
+        from .plot import shrink
+
+        segments, image = shrink(np.asarray(self.segments), np.asarray(self.image), max_side)
+        if segments.shape == np.shape(self.segments):
+            return self
+        metadata = {**self.metadata, "downscaled_from": list(np.shape(self.segments))}
+        return replace(self, segments=segments, image=image, metadata=metadata)
+
+    def image_and_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The explained image and its segment labels (an error when they were not kept)."""
         if self.segments is None or self.image is None:
             raise InputError("this explanation holds no image and segments to draw on")
         return np.asarray(self.image), np.asarray(self.segments)
 
-    def _ranked(self, label: int | None) -> tuple[np.ndarray, np.ndarray]:
+    def ranked_segments(self, label: int | None) -> tuple[np.ndarray, np.ndarray]:
         """Segments by decreasing absolute weight (lime's ``local_exp[label]``) and weights."""
-        row = self._row(label)
-        order = self._order(row)
+        row = self.label_row(label)
+        order = self.feature_order(row)
         return order, self.coef[row, order]
 
     def get_image_and_mask(
@@ -62,8 +90,8 @@ class ImageExplanation(Explanation):
         """
         if positive_only and negative_only:
             raise InputError("positive_only and negative_only cannot both be True")
-        image, segments = self._pixels()
-        ranked, weights = self._ranked(label)
+        image, segments = self.image_and_segments()
+        ranked, weights = self.ranked_segments(label)
         d = len(self.feature_names)
         value = np.zeros(d, dtype=segments.dtype)
         if positive_only or negative_only:
@@ -90,8 +118,8 @@ class ImageExplanation(Explanation):
 
     def heatmap(self, label: int | None = None) -> np.ndarray:
         """Per-pixel weight ``(H, W)``: each pixel carries its segment's weight for ``label``."""
-        _, segments = self._pixels()
-        return np.asarray(self.coef[self._row(label)][segments])
+        _, segments = self.image_and_segments()
+        return np.asarray(self.coef[self.label_row(label)][segments])
 
     def overlay(self, label: int | None = None, **kwargs: Any) -> np.ndarray:
         """The image with positive segments tinted green and negative violet, as uint8 RGB.

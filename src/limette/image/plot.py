@@ -9,16 +9,18 @@ matplotlib is imported only for figures.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ..errors import InputError
 from ..explanation import Explanation
-from ..views._svg import encode_png, png_data_uri
-from ..views.plot import _pyplot
+from ..views.plot import pyplot
 from ..views.report import register_section
-from .explanation import ImageExplanation
+from ..views.svg import encode_png, png_data_uri
+
+if TYPE_CHECKING:
+    from .explanation import ImageExplanation
 
 __all__ = [
     "encode_png",
@@ -28,6 +30,7 @@ __all__ = [
     "png_data_uri",
     "render_overlay",
     "segment_boundaries",
+    "shrink",
 ]
 
 GREEN, VIOLET, YELLOW = (0, 160, 0), (148, 0, 211), (255, 255, 0)
@@ -42,6 +45,32 @@ def as_unit_rgb(image: np.ndarray) -> np.ndarray:
     if unit.max(initial=0.0) > 1.0:
         unit = unit / 255.0
     return np.clip(unit, 0.0, 1.0)
+
+
+def shrink(segments: np.ndarray, image: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Segments and image shrunk by one integer factor until both sides are ``<= max_side``.
+
+    Each ``f × f`` block of the image is averaged (edge blocks padded by repetition) into
+    a uint8 RGB pixel; each block keeps the segment of its centre pixel. Returns the inputs
+    when no shrinking is needed.
+    """
+    height, width = segments.shape[:2]
+    factor = max(1, -(-max(height, width) // max_side))
+    if factor == 1:
+        return segments, image
+    small = segments[factor // 2 :: factor, factor // 2 :: factor]
+    pad = [(0, -height % factor), (0, -width % factor)] + [(0, 0)] * (image.ndim - 2)
+    padded = np.pad(image, pad, mode="edge")
+    blocks = padded.reshape(
+        padded.shape[0] // factor, factor, padded.shape[1] // factor, factor, *image.shape[2:]
+    )
+    mean = blocks.mean(axis=(1, 3), dtype=np.float64)
+    if image.dtype.kind in "ui":
+        unit = mean / np.iinfo(image.dtype).max
+    else:  # as as_unit_rgb decides: floats above 1 are on the 0-255 scale
+        unit = mean / (255.0 if image.max(initial=0.0) > 1.0 else 1.0)
+    pixels = np.rint(np.clip(unit, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return small, pixels[: small.shape[0], : small.shape[1]]
 
 
 def segment_boundaries(segments: np.ndarray) -> np.ndarray:
@@ -81,8 +110,8 @@ def render_overlay(
     """
     if not 0.0 <= opacity <= 1.0 or not 0.0 <= boundary_opacity <= 1.0:
         raise InputError(f"opacities must lie in [0, 1]; got {opacity}, {boundary_opacity}")
-    image, segments = explanation._pixels()
-    ranked, weights = explanation._ranked(label)
+    image, segments = explanation.image_and_segments()
+    ranked, weights = explanation.ranked_segments(label)
     ranked, weights = ranked[:num_features], weights[:num_features]
     d = len(explanation.feature_names)
     largest = np.max(np.abs(weights), initial=0.0)
@@ -105,7 +134,7 @@ def plot_image(
     explanation: ImageExplanation, label: int | None = None, ax: Any = None, kind: str = "overlay"
 ) -> Any:
     """Draw the ``"overlay"``, ``"heatmap"`` or ``"image"`` of ``label`` on ``ax``; return ax."""
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     shown = explanation.labels[0] if label is None else label
@@ -117,7 +146,7 @@ def plot_image(
         picture = ax.imshow(heat, cmap="PiYG", vmin=-limit, vmax=limit)
         ax.figure.colorbar(picture, ax=ax, fraction=0.046, pad=0.04)
     elif kind == "image":
-        ax.imshow(as_unit_rgb(explanation._pixels()[0]))
+        ax.imshow(as_unit_rgb(explanation.image_and_segments()[0]))
     else:
         raise InputError(f"kind={kind!r} is not known; use 'overlay', 'heatmap' or 'image'")
     ax.set_title(f"{kind}: {explanation.label_name(shown)}")
@@ -127,7 +156,7 @@ def plot_image(
 
 def image_figure(explanation: ImageExplanation, label: int | None = None) -> Any:
     """A matplotlib figure of three panels: the image, the overlay and the heatmap."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(1, 3, figsize=(12, 4))
     for ax, kind in zip(axes, ("image", "overlay", "heatmap")):
         plot_image(explanation, label, ax=ax, kind=kind)
@@ -136,10 +165,11 @@ def image_figure(explanation: ImageExplanation, label: int | None = None) -> Any
 
 
 @register_section("image")
-def image_section(explanation: Explanation, label: int) -> str:
+def image_section(given: Explanation, label: int) -> str:
     """The report's panel for one label: the image, its overlay and its heatmap, inline."""
-    if not isinstance(explanation, ImageExplanation):
+    if given.kind != "image":
         return ""
+    explanation = cast("ImageExplanation", given)
     heat = explanation.heatmap(label)
     largest = float(np.abs(heat).max()) or 1.0
     colours = np.where(heat[..., None] >= 0, GREEN, VIOLET)

@@ -19,13 +19,14 @@ import numpy as np
 
 from .._design import StackedDesign
 from .._random import RandomState, resolve_seed
-from .._validation import check_positive_int, lookup
+from .._validation import check_positive_float, check_positive_int, lookup
 from ..engine import wide as _wide
 from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
 from . import _inputs as ti
+from ._jax_dispatch import holds_jax
 
 __all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
 
@@ -69,8 +70,7 @@ class ExpKernelSimilarity:
 
     def __post_init__(self) -> None:
         lookup({"cosine": 0, "euclidean": 0}, self.distance_mode, "distance_mode")
-        if not np.isfinite(self.kernel_width) or self.kernel_width <= 0:
-            raise InputError(f"kernel_width must be positive; got {self.kernel_width!r}")
+        check_positive_float(self.kernel_width, "kernel_width")
 
     def _weights(self, dot: Any, own: Any, norm_x: Any, squared: Any) -> np.ndarray:
         if self.distance_mode == "euclidean":
@@ -241,6 +241,20 @@ class LimeBase:
         the surrogate's coefficients ``(1, d)`` as the inputs' kind, or a Captum model's
         ``representation()``.
         """
+        if holds_jax(inputs):
+            from ._jax_path import attribute_base
+
+            return attribute_base(
+                self,
+                inputs,
+                target,
+                additional_forward_args,
+                n_samples,
+                perturbations_per_eval,
+                show_progress,
+                random_state,
+                kwargs,
+            )
         x = ti.format_inputs(inputs)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         Z, y, w = self._neighbourhood(

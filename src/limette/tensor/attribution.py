@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._random import RandomState, instance_generator, resolve_seed
-from .._validation import check_positive_int
+from .._validation import check_positive_int, check_sample_memory, warn_few_samples
 from ..compose import mask_compose
 from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
@@ -25,6 +25,7 @@ from ..kernels import shapley_kernel
 from ..sampling import BernoulliSampler, Sampler, ShapleySampler, all_coalitions
 from ..surrogates import ConstrainedLeastSquares, Lasso
 from . import _inputs as ti
+from ._jax_dispatch import holds_jax
 from ._lime_base import (
     ExpKernelSimilarity,
     LimeBase,
@@ -56,7 +57,9 @@ class Lime(LimeBase):
     ----------
     forward_func : callable
         ``forward_func(*inputs, *additional_forward_args)``; NumPy inputs reach it as
-        NumPy arrays, tensors as tensors on their device.
+        NumPy arrays, tensors as tensors on their device, JAX arrays as JAX arrays on
+        theirs (jitted or not; with JAX inputs a mapping of ``additional_forward_args``
+        goes by keyword, so ``f(params, x)`` takes ``{"params": params}``).
     interpretable_model : surrogate, optional
         Default ``Lasso(alpha=0.01)``; any limette surrogate, scikit-learn regressor or
         Captum ``Model``.
@@ -151,11 +154,33 @@ class Lime(LimeBase):
             In the inputs' kind, dtype and device. When ``forward_func`` returns one value
             for the whole batch, one surrogate explains the batch (first dimension 1).
         """
+        if holds_jax(inputs):
+            from ._jax_path import attribute
+
+            return attribute(
+                self,
+                # Kernel SHAP's coalitions and weights come from its own draw; Lime's
+                # samples from its sampler, their weights on device
+                self._neighbourhood_masked if isinstance(self, KernelShap) else None,
+                fit_interpretable,
+                self._vectorised(),
+                inputs,
+                baselines,
+                target,
+                additional_forward_args,
+                feature_mask,
+                n_samples,
+                perturbations_per_eval,
+                return_input_shape,
+                show_progress,
+                random_state,
+            )
         x = ti.format_inputs(inputs)
         base = ti.format_baselines(baselines, x)
         mask = ti.format_feature_mask(feature_mask, x)
         target = ti.check_target(target, x.batch_size)
         n = check_positive_int(n_samples, "n_samples")
+        check_sample_memory(n, mask.n_features, "n_samples")
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         aggregate = self._aggregates(x, target, additional_forward_args)
         if aggregate and perturbations_per_eval not in (None, 1):
@@ -397,6 +422,7 @@ class KernelShap(Lime):
         if d < 63 and 2**d <= n:
             Z = all_coalitions(d)
             return Z, shapley_kernel(Z)[None]
+        warn_few_samples(n, d, "n_samples", "KernelShap")
         sampler: Any = self.perturb_func
         Z = sampler.sample(n, d, instance_generator(seed))
         anchors = (Z.sum(axis=1) == 0) | (Z.sum(axis=1) == d)

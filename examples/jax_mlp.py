@@ -64,7 +64,7 @@ def train(X: jax.Array, y: jax.Array, steps: int) -> dict[str, jax.Array]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Explain a small JAX MLP on digits, two ways.")
     parser.add_argument("--quick", action="store_true", help="fewer steps, digits, samples")
     args = parser.parse_args()
     digits = load_digits()

@@ -33,6 +33,8 @@ Kernel = Callable[[np.ndarray], np.ndarray]
 
 def euclidean_distance(Z: np.ndarray) -> np.ndarray:
     """Euclidean distance of every row of ``Z`` to ``Z[0]``."""
+    if Z.dtype == bool:  # wide 0/1 samples: the number of features that differ
+        return np.sqrt(np.count_nonzero(Z != Z[0], axis=1).astype(float))
     diff = Z - Z[0]
     return np.sqrt(np.einsum("ij,ij->i", diff, diff))
 
@@ -43,8 +45,12 @@ def cosine_distance(Z: np.ndarray) -> np.ndarray:
     A row of zeros has no direction; like scikit-learn's ``pairwise_distances`` it is
     treated as having cosine similarity 0 (distance 1) with everything.
     """
-    norms = np.sqrt(np.einsum("ij,ij->i", Z, Z))
-    dots = Z @ Z[0]
+    if Z.dtype == bool:  # wide 0/1 samples: counts, without a float copy of Z
+        norms = np.sqrt(np.count_nonzero(Z, axis=1).astype(float))
+        dots = np.count_nonzero(Z & Z[0], axis=1).astype(float)
+    else:
+        norms = np.sqrt(np.einsum("ij,ij->i", Z, Z))
+        dots = Z @ Z[0]
     denominator = norms * norms[0]
     similarity = np.divide(dots, denominator, out=np.zeros_like(dots), where=denominator > 0)
     return np.clip(1.0 - similarity, 0.0, 2.0)

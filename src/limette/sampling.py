@@ -1,8 +1,11 @@
 """Samplers of binary interpretable vectors: which features of the instance are kept.
 
 A sampler's ``sample(n, d, rng)`` returns an ``(n, d)`` float array of 0/1 whose first
-row is all ones (the instance itself). Tabular rows are sampled differently (from training
-statistics) in :mod:`limette.tabular._sampling`, from the same uniform streams.
+row is all ones (the instance itself). When features outnumber samples (``d > n``) the
+built-in binary samplers return booleans instead (an eighth of the memory: 1000 samples
+of 150 528 features take 150 MB, not 1.2 GB), and draw them a block of rows at a time.
+Tabular rows are sampled differently (from training statistics) in
+:mod:`limette.tabular._sampling`, from the same uniform streams.
 
 Every sampler turns uniform numbers into samples, so *how the uniforms are drawn* is a
 separate choice (:func:`uniform_stream`): ``"random"`` (independent, lime's plain
@@ -247,8 +250,22 @@ class BernoulliSampler:
         lookup(SCHEMES, self.scheme, "scheme")
 
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-        u = uniform_stream(self.scheme, d, rng).draw(n - 1)
-        return _with_instance((u < self.p).astype(float), d)
+        stream = uniform_stream(self.scheme, d, rng)
+        if d <= n:
+            return _with_instance((stream.draw(n - 1) < self.p).astype(float), d)
+        # wide: booleans; plain draws continue the same stream a block of rows at a time
+        step = _wide_rows(d) if self.scheme == "random" else n
+        Z = np.empty((n, d), dtype=bool)
+        Z[0] = True
+        for start in range(1, n, step):
+            stop = min(start + step, n)
+            np.less(stream.draw(stop - start), self.p, out=Z[start:stop])
+        return Z
+
+
+def _wide_rows(d: int) -> int:
+    """Rows of ``d`` uniforms in a block of about 32 MB."""
+    return max(1, 2**22 // d)
 
 
 def _subsets(counts: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -289,10 +306,12 @@ class UniformCountSampler:
         else:
             uniforms = uniform_stream(self.scheme, d + 1, rng).draw(n)
             off_count = 1 + np.minimum((uniforms[:, 0] * d).astype(np.intp), d - 1)
-        Z = np.empty((n, d))
-        keys, ordered = np.empty((min(n, self.block), d)), np.empty((min(n, self.block), d))
-        for start in range(0, n, self.block):
-            rows = slice(start, min(start + self.block, n))
+        wide = d > n  # booleans, and blocks of rows within about 32 MB (same samples)
+        Z = np.empty((n, d), dtype=bool if wide else float)
+        block = min(self.block, _wide_rows(d)) if wide else self.block
+        keys, ordered = np.empty((min(n, block), d)), np.empty((min(n, block), d))
+        for start in range(0, n, block):
+            rows = slice(start, min(start + block, n))
             size = rows.stop - start
             if uniforms is None:
                 rng.random(out=keys[:size])

@@ -40,6 +40,8 @@ def _highest_weights(design: WeightedDesign, num_features: int) -> np.ndarray:
 
 
 def _forward_selection(design: WeightedDesign, num_features: int) -> np.ndarray:
+    if design.wide:
+        return _forward_selection_wide(design, num_features)
     d, k = design.n_features, design.Y.shape[1]
     mask = np.zeros((k, d), dtype=bool)
     for target in range(k):
@@ -58,16 +60,54 @@ def _forward_selection(design: WeightedDesign, num_features: int) -> np.ndarray:
     return mask
 
 
+def _forward_selection_wide(design: WeightedDesign, num_features: int) -> np.ndarray:
+    """Forward selection without the ``d × d`` Gram matrix: each step's candidate
+    subsets are assembled from the Gram rows of the features already chosen."""
+    d, k = design.n_features, design.Y.shape[1]
+    mask = np.zeros((k, d), dtype=bool)
+    diagonal = design.gram_diagonal
+    for target in range(k):
+        used: list[int] = []
+        rows = np.empty((0, d))
+        for _ in range(min(num_features, d)):
+            candidates = np.setdiff1d(np.arange(d), used)
+            size = len(used)
+            subsets = np.column_stack(
+                [np.tile(np.asarray(used, dtype=int), (len(candidates), 1)), candidates]
+            )
+            gram = np.empty((len(candidates), size + 1, size + 1))
+            gram[:, :size, :size] = rows[:, used]
+            gram[:, :size, size] = gram[:, size, :size] = rows[:, candidates].T
+            gram[:, size, size] = diagonal[candidates]
+            cross = design.cross[subsets, target][..., None]
+            solution = np.linalg.pinv(gram, hermitian=True) @ cross
+            explained = np.einsum("ij,ij->i", cross[..., 0], solution[..., 0])
+            used.append(int(candidates[np.argmax(explained)]))
+            rows = np.vstack([rows, design.gram_rows(np.array(used[-1:]))])
+        mask[target, used] = True
+    return mask
+
+
 def _lasso_path(design: WeightedDesign, num_features: int) -> np.ndarray:
-    from sklearn.linear_model import lars_path_gram  # 0.9 s to import: only when asked
+    from sklearn.linear_model import lars_path, lars_path_gram  # 0.9 s: only when asked
 
     d, k = design.n_features, design.Y.shape[1]
     mask = np.zeros((k, d), dtype=bool)
     n = design.X.shape[0]
     for target in range(k):
-        _, _, coefs = lars_path_gram(
-            Xy=design.cross[:, target].copy(), Gram=design.gram.copy(), n_samples=n, method="lasso"
-        )
+        if design.wide:  # LARS on the scaled samples (n × d), not on their Gram matrix
+            scaled, response = design.scaled_samples(target)
+            _, _, coefs = lars_path(
+                scaled, response, Xy=design.cross[:, target].copy(), method="lasso", copy_X=False
+            )
+            del scaled
+        else:
+            _, _, coefs = lars_path_gram(
+                Xy=design.cross[:, target].copy(),
+                Gram=design.gram.copy(),
+                n_samples=n,
+                method="lasso",
+            )
         nonzero = np.arange(d)
         for column in range(coefs.shape[1] - 1, 0, -1):
             nonzero = coefs[:, column].nonzero()[0]

@@ -108,11 +108,18 @@ def ridge_std(
     """Standard errors of weighted ridge coefficients (Visani et al. 2020).
 
     ``σ² (G + αI)⁻¹ G (G + αI)⁻¹`` with ``σ²`` the weighted residual sum of squares over
-    ``n - p - 1``; returns ``(len(features), len(targets))``.
+    ``n - p - 1``; returns ``(len(features), len(targets))``. More features than samples
+    are answered from the Gram matrix's non-zero eigenpairs (``Σⱼ vᵢⱼ² λⱼ / (λⱼ + α)²``).
     """
-    gram = design.gram[np.ix_(features, features)]
-    inverse = np.linalg.pinv(gram + alpha * np.eye(len(features)), hermitian=True)
-    variance = np.einsum("ij,jk,ki->i", inverse, gram, inverse)
+    if design.wide and len(features) > design.X.shape[0]:
+        eigen, vectors, _ = design.spectrum(features)
+        if alpha == 0:  # the pseudo-inverse's cut-off
+            eigen = np.where(eigen > 1e-15 * eigen.max(initial=0.0), eigen, np.inf)
+        variance = (vectors * vectors) @ (eigen / (eigen + alpha) ** 2)
+    else:
+        gram = design.gram_block(features)
+        inverse = np.linalg.pinv(gram + alpha * np.eye(len(features)), hermitian=True)
+        variance = np.einsum("ij,jk,ki->i", inverse, gram, inverse)
     dof = max(design.X.shape[0] - len(features) - 1, 1)
     sigma2 = design.residual_sum_of_squares(solution, features, targets) / dof
     return np.sqrt(np.maximum(np.outer(variance, sigma2), 0.0))
@@ -210,13 +217,75 @@ class Lasso:
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
         coef = np.zeros(selected.shape)
         for features, targets in label_groups(selected):
-            if features.size:
+            if features.size and design.wide and len(features) > design.X.shape[0]:
+                coef[np.ix_(targets, features)] = self._working_set(design, features, targets).T
+            elif features.size:
                 gram = design.gram[np.ix_(features, features)][None]
                 cross = design.cross[np.ix_(features, targets)][None]
                 total = design.total_sum_of_squares[targets][None]
                 solved = self._solve(gram, cross, total, np.array([design.w.sum()]))
                 coef[np.ix_(targets, features)] = solved[0].T
         return LinearFit(coef, design.y_mean - coef @ design.x_mean)
+
+    def _working_set(
+        self, design: WeightedDesign, features: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
+        """The lasso on more features than samples, never forming their Gram matrix.
+
+        Solves on a working set of features (at first the ``n`` largest correlations) by
+        coordinate descent on the set's Gram matrix (scikit-learn's ``lasso_path``, warm
+        started) to a rough tolerance, then exactly: the optimality conditions on the
+        rough solution's support and signs are a linear system (``G_AA b = c_A - α Σw s``),
+        kept when its solution has those signs. One pass over the samples checks
+        ``|c - G b| <= α`` for every feature; the ``n`` worst violators outside the set join
+        it and the rounds repeat. Without violators the solution solves the whole
+        problem; when the exact step fails, coordinate descent runs to ``tol`` instead.
+        """
+        from sklearn.linear_model import lasso_path  # 0.9 s to import: only when asked
+
+        n, weight_sum = design.X.shape[0], design.w.sum()
+        scale = n / weight_sum  # scikit-learn divides by n, the weighted lasso by Σw
+        cross = design.cross[np.ix_(features, targets)]
+        coef = np.zeros((len(features), len(targets)))
+        for t, target in enumerate(targets):
+            response = design.scaled_response(target) * np.sqrt(scale)
+            working = np.sort(np.argsort(-np.abs(cross[:, t]), kind="stable")[:n])
+            tol = max(self.tol, _ROUGH)
+            while True:
+                columns = design.scaled_columns(features[working])
+                gram = columns.T @ columns
+                _, path, _ = lasso_path(
+                    columns * np.sqrt(scale),
+                    response,
+                    alphas=[self.alpha],
+                    precompute=gram * scale,
+                    Xy=cross[working, t] * scale,
+                    coef_init=coef[working, t],
+                    tol=tol,
+                    max_iter=self.max_iter,
+                )
+                coef[working, t] = path[:, 0]
+                exact = _exact_lasso(
+                    gram, cross[working, t], path[:, 0], self.alpha * weight_sum, n - 1
+                )
+                solution = path[:, 0] if exact is None else exact
+                explained = design.gram_times(features[working], solution[:, None])[features, 0]
+                violation = np.abs(cross[:, t] - explained) / weight_sum - self.alpha
+                violation[working[solution != 0]] = -np.inf
+                inside = np.isin(np.arange(len(features)), working)
+                outside = np.where(inside, -np.inf, violation)
+                worst = np.argsort(-outside, kind="stable")[:n]
+                worst = worst[outside[worst] > self.tol * self.alpha]
+                if worst.size:
+                    working = np.union1d(working, worst)
+                elif exact is not None and (violation[inside] <= self.tol * self.alpha).all():
+                    coef[working, t] = exact
+                    break
+                elif tol > self.tol:
+                    tol = self.tol
+                else:
+                    break
+        return coef
 
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
         """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
@@ -225,6 +294,50 @@ class Lasso:
         )
         coef = solved.transpose(0, 2, 1)
         return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
+
+
+#: Tolerance of the working-set lasso's coordinate descent before its exact step.
+_ROUGH = 1e-4
+
+#: Most support changes of the working-set lasso's exact step.
+_EXACT_STEPS = 10
+
+
+def _exact_lasso(
+    gram: np.ndarray, cross: np.ndarray, rough: np.ndarray, penalty: float, rank: int
+) -> np.ndarray | None:
+    """The lasso solution found from the support and signs of ``rough``, or ``None``.
+
+    On a support ``A`` with signs ``s`` the solution solves ``G_AA b = c_A - penalty s``;
+    features whose sign flips leave the support, features that violate
+    ``|c - G b| <= penalty`` join it with the sign of their violation, a few times.
+    A support of ``rank`` features or more (the rank of ``G``: centred samples minus one)
+    is singular: ``None``.
+    """
+    active = np.flatnonzero(rough)
+    signs = np.sign(rough[active])
+    for _ in range(_EXACT_STEPS):
+        if len(active) >= len(gram) or len(active) >= rank:
+            return None
+        try:
+            solved = np.linalg.solve(gram[np.ix_(active, active)], cross[active] - penalty * signs)
+        except np.linalg.LinAlgError:
+            return None
+        kept = np.sign(solved) == signs
+        if not kept.all():
+            active, signs = active[kept], signs[kept]
+            continue
+        gradient = cross - gram[:, active] @ solved
+        gradient[active] = 0.0
+        joining = np.flatnonzero(np.abs(gradient) > penalty * (1.0 + 1e-9))
+        if not joining.size:
+            exact = np.zeros_like(rough)
+            exact[active] = solved
+            return exact
+        order = np.argsort(np.concatenate([active, joining]), kind="stable")
+        active = np.concatenate([active, joining])[order]
+        signs = np.concatenate([signs, np.sign(gradient[joining])])[order]
+    return None
 
 
 def _constrained_lstsq(
@@ -290,10 +403,11 @@ def fit_stacked(surrogate: Surrogate, design: StackedDesign) -> tuple[np.ndarray
     """Fit ``surrogate`` to every design of a stack: coefficients ``(B, k, d)``, intercepts.
 
     Surrogates with a ``fit_stacked`` method solve the whole stack in batched linear
-    algebra; any other surrogate is fitted design by design.
+    algebra; any other surrogate, and every surrogate when features outnumber samples
+    (the ``n × n`` form), is fitted design by design.
     """
     batched = getattr(surrogate, "fit_stacked", None)
-    if batched is not None:
+    if batched is not None and not design.wide:
         coef, intercept = batched(design)
         return np.asarray(coef), np.asarray(intercept)
     everything = np.ones((design.Y.shape[-1], design.X.shape[-1]), dtype=bool)

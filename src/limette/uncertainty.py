@@ -9,7 +9,8 @@ standard error per coefficient; explanations turn it into intervals
   weights a zero-mean Gaussian prior of precision ``λ``. Unknown ``λ`` and ``β`` are set by
   evidence maximisation (MacKay's updates, as scikit-learn's ``BayesianRidge`` with
   ``sample_weight``), for all labels at once from one eigendecomposition of the shared
-  weighted Gram matrix. The posterior is Gaussian: ``Σ = (β G + λ I)⁻¹``.
+  weighted Gram matrix (of its ``n × n`` kernel when features outnumber samples). The
+  posterior is Gaussian: ``Σ = (β G + λ I)⁻¹``.
 - :class:`Bootstrap` wraps any surrogate: resample the perturbed samples with
   replacement, refit on the same features, and report the spread of the coefficients.
 """
@@ -85,7 +86,7 @@ class BayesianRidge:
         self, design: WeightedDesign, features: np.ndarray, targets: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Posterior means and standard deviations, ``(len(features), len(targets))`` each."""
-        eigen, vectors = np.linalg.eigh(design.gram[np.ix_(features, features)])
+        eigen, vectors, complete = design.spectrum(features)
         eigen = np.maximum(eigen, 0.0)
         projected = vectors.T @ design.cross[np.ix_(features, targets)]
         n = design.X.shape[0]
@@ -99,13 +100,18 @@ class BayesianRidge:
         active = np.full(len(targets), self.prior_precision is None or self.noise_precision is None)
         previous = None
         for _ in range(self.max_iter if active.any() else 0):
-            coef = vectors @ (projected / (eigen[:, None] + prior / noise))
+            shrunk = projected / (eigen[:, None] + prior / noise)
+            coef = vectors @ shrunk
             if previous is not None:
                 active &= np.abs(coef - previous).sum(axis=0) >= self.tol
                 if not active.any():
                     break
             previous = coef
-            rss = design.residual_sum_of_squares(coef, features, targets)
+            if complete:
+                rss = design.residual_sum_of_squares(coef, features, targets)
+            else:  # from the eigenpairs: ‖√W (yc - Xc b)‖² with b = V shrunk
+                fitted = (eigen[:, None] * shrunk * shrunk - 2.0 * shrunk * projected).sum(axis=0)
+                rss = np.maximum(tss + fitted, 0.0)
             gamma = (noise * eigen[:, None] / (prior + noise * eigen[:, None])).sum(axis=0)
             if self.prior_precision is None:
                 updated = (gamma + 2 * _HYPER) / ((coef * coef).sum(axis=0) + 2 * _HYPER)
@@ -115,6 +121,8 @@ class BayesianRidge:
                 noise = np.where(active, updated, noise)
         coef = vectors @ (projected / (eigen[:, None] + prior / noise))
         variance = (vectors * vectors) @ (1.0 / (noise * eigen[:, None] + prior))
+        if not complete:  # the null space of the Gram matrix keeps the prior's variance
+            variance += (1.0 - (vectors * vectors).sum(axis=1))[:, None] / prior
         return coef, np.sqrt(variance)
 
 
@@ -161,6 +169,6 @@ class Bootstrap:
         draws = np.empty((self.n_resamples, *selected.shape))
         for b in range(self.n_resamples):
             counts = np.bincount(rng.integers(0, n, size=n), minlength=n)
-            resampled = WeightedDesign(design.X, design.Y, design.w * counts)
+            resampled = design.reweighted(design.w * counts)
             draws[b] = self.surrogate.fit(resampled, selected).coef
         return LinearFit(base.coef, base.intercept, draws.std(axis=0, ddof=1))

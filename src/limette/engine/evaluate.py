@@ -195,7 +195,7 @@ def fit_local_model(
     design = WeightedDesign(samples, targets, weights)
     selected = select_features(design, num_features, feature_selection)
     fit = surrogate.fit(design, selected)
-    predictions = fit.predict(samples)
+    predictions = design.predict(fit.coef, fit.intercept)
     return LocalModel(fit, selected, weighted_r2(design, predictions), predictions[0].copy())
 
 

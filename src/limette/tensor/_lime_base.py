@@ -20,11 +20,13 @@ import numpy as np
 from .._design import StackedDesign
 from .._random import RandomState, resolve_seed
 from .._validation import check_positive_float, check_positive_int, lookup
+from ..engine import wide as _wide
 from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
 from . import _inputs as ti
+from ._jax_dispatch import holds_jax
 from ._projection import shared_fit
 
 __all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
@@ -83,11 +85,17 @@ class ExpKernelSimilarity:
     def from_sums(self, Z: np.ndarray, sums: np.ndarray) -> np.ndarray:
         """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``) from
         :func:`~limette.tensor._inputs.feature_sums` (``B × d × 4``)."""
-        off = 1.0 - Z
         xx, xb, bb, diff = (sums[..., j] for j in range(4))
+        norm_x = np.sqrt(xx.sum(axis=1))[:, None]
+        if _wide.is_wide(Z):  # a block of columns of (bool) Z at a time: Z·a + (1 - Z)·b
+            kept = _wide.times(Z, np.concatenate([xx - xb, xx - bb, -diff]).T).T
+            B = len(xx)
+            dot = kept[:B] + xb.sum(axis=1)[:, None]
+            own = kept[B : 2 * B] + bb.sum(axis=1)[:, None]
+            return self._weights(dot, own, norm_x, kept[2 * B :] + diff.sum(axis=1)[:, None])
+        off = 1.0 - Z
         dot = xx @ Z.T + xb @ off.T
         own = xx @ Z.T + bb @ off.T
-        norm_x = np.sqrt(xx.sum(axis=1))[:, None]
         return self._weights(dot, own, norm_x, diff @ off.T)
 
     def __call__(self, original: Any, perturbed: Any, interpretable: Any, **kwargs: Any) -> Any:
@@ -133,7 +141,8 @@ def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -
     if hasattr(model, "representation"):
         return np.stack([_fit_captum_model(model, X[b], Y[b], W[b]) for b in range(B)])
     surrogate = as_surrogate(model)
-    if Z.ndim == 2 and B > 1 and (W == W[0]).all():  # shared masks and weights
+    # shared masks and weights; a wide design keeps its n × n solves (no d × d matrix)
+    if Z.ndim == 2 and B > 1 and Z.shape[1] <= Z.shape[0] and (W == W[0]).all():
         coef = shared_fit(surrogate, Z, W[0], Y)
         if coef is not None:
             return coef
@@ -239,6 +248,20 @@ class LimeBase:
         the surrogate's coefficients ``(1, d)`` as the inputs' kind, or a Captum model's
         ``representation()``.
         """
+        if holds_jax(inputs):
+            from ._jax_path import attribute_base
+
+            return attribute_base(
+                self,
+                inputs,
+                target,
+                additional_forward_args,
+                n_samples,
+                perturbations_per_eval,
+                show_progress,
+                random_state,
+                kwargs,
+            )
         x = ti.format_inputs(inputs)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         Z, y, w = self._neighbourhood(

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from .._random import instance_generator
+from ..errors import ModelCallError
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,7 +77,8 @@ def shared_neighbourhood(
             size = min(batch_size or n, n) or 1
             parts = [  # copied at once: a model may reuse its output buffer
                 np.array(
-                    call(
+                    _twice(
+                        call,
                         [shared.inputs[start : min(start + size, n)]],
                         min(start + size, n) - start,
                         f"the shared samples {start}..{min(start + size, n) - 1}",
@@ -91,3 +93,13 @@ def shared_neighbourhood(
         scored = SharedNeighbourhood(shared.inputs, shared.state, np.concatenate(parts)[1:])
         _SCORED[plan] = (predict_fn, scored)
         return scored
+
+
+def _twice(
+    call: Callable[[list[Any], int, str], np.ndarray], pieces: list[Any], rows: int, where: str
+) -> np.ndarray:
+    """``call``, tried once more when the model raises (a flaky model's second chance)."""
+    try:
+        return call(pieces, rows, where)
+    except ModelCallError:
+        return call(pieces, rows, where)

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_inputs as ti
+from ._captum_callables import model_call_progress, seeded_torch
 from ._design import StackedDesign
 from ._engine import evaluate
-from ._random import RandomState, resolve_seed
+from ._random import RandomState
 from ._validation import check_positive_int, lookup
 from .errors import InputError, ModelOutputError
 from .kernels import exponential_kernel
@@ -37,20 +38,6 @@ def no_grad(torch_inputs: bool) -> Iterator[None]:
     import torch
 
     with torch.no_grad():
-        yield
-
-
-@contextlib.contextmanager
-def _seeded_torch(seed: np.random.SeedSequence) -> Iterator[None]:
-    """Make Captum-style perturbation functions (torch's global RNG) follow ``seed``,
-    leaving the caller's torch RNG state as it was."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed.generate_state(1)[0]))
         yield
 
 
@@ -81,14 +68,20 @@ class ExpKernelSimilarity:
         return exponential_kernel(distance, self.kernel_width)
 
     def from_sums(self, Z: np.ndarray, sums: np.ndarray) -> np.ndarray:
-        """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``) from
+        """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``, or ``B × n × d``) from
         :func:`~limette._tensor_inputs.feature_sums` (``B × d × 4``)."""
         off = 1.0 - Z
         xx, xb, bb, diff = (sums[..., j] for j in range(4))
-        dot = xx @ Z.T + xb @ off.T
-        own = xx @ Z.T + bb @ off.T
+        if Z.ndim == 2:
+            dot = xx @ Z.T + xb @ off.T
+            own = xx @ Z.T + bb @ off.T
+            squared = diff @ off.T
+        else:  # one sample matrix per example
+            dot = np.einsum("bd,bnd->bn", xx, Z) + np.einsum("bd,bnd->bn", xb, off)
+            own = np.einsum("bd,bnd->bn", xx, Z) + np.einsum("bd,bnd->bn", bb, off)
+            squared = np.einsum("bd,bnd->bn", diff, off)
         norm_x = np.sqrt(xx.sum(axis=1))[:, None]
-        return self._weights(dot, own, norm_x, diff @ off.T)
+        return self._weights(dot, own, norm_x, squared)
 
     def __call__(self, original: Any, perturbed: Any, interpretable: Any, **kwargs: Any) -> Any:
         originals, perturbations = ti.as_tuple(original), ti.as_tuple(perturbed)
@@ -235,7 +228,7 @@ class LimeBase:
         ``representation()``.
         """
         x = ti.format_inputs(inputs)
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        given = self.random_state if random_state is None else random_state
         Z, y, w = self._neighbourhood(
             x,
             ti.check_target(target, x.batch_size),
@@ -243,7 +236,7 @@ class LimeBase:
             check_positive_int(n_samples, "n_samples"),
             check_positive_int(perturbations_per_eval, "perturbations_per_eval"),
             show_progress,
-            seed,
+            given,
             kwargs,
         )
         if hasattr(self.interpretable_model, "representation"):
@@ -251,6 +244,10 @@ class LimeBase:
             return self.interpretable_model.representation()
         coef = fit_interpretable(self.interpretable_model, Z, y[None], w[None])
         return ti.like(coef, x.reference, x.reference.dtype if x.torch else None)
+
+    def attribute_future(self) -> Any:
+        """Not implemented (as in Captum): raises ``NotImplementedError``."""
+        raise NotImplementedError(f"attribute_future is not implemented for {type(self).__name__}")
 
     # ---------------------------------------------------------------- general path
     def _neighbourhood(
@@ -261,12 +258,12 @@ class LimeBase:
         n: int,
         per_eval: int,
         progress: bool,
-        seed: np.random.SeedSequence,
+        random_state: RandomState,
         kwargs: dict[str, Any],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Draw ``n`` perturbations with the user's functions; return ``Z``, ``y``, ``w``."""
         original = x.output(x.arrays)
-        interps, inputs, weights = self._draw(x, original, n, seed, kwargs)
+        interps, inputs, weights = self._draw(x, original, n, random_state, kwargs)
         stacked = tuple(_cat([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
         size = x.batch_size
 
@@ -288,15 +285,26 @@ class LimeBase:
             return values.reshape(m, 1)
 
         count = sum(len(z) for z in interps)
-        outputs = evaluate(
-            predict,
-            np.arange(count, dtype=float)[:, None],
-            compose,
-            classification=True,
-            batch_size=per_eval,
-            progress=progress,
-            name="forward_func",
-        )
+        bar = model_call_progress(type(self), -(-count // per_eval), progress)
+
+        def counted(batch: tuple[Any, ...]) -> np.ndarray:
+            values = predict(batch)
+            if bar is not None:
+                bar.update(1)
+            return values
+
+        try:
+            outputs = evaluate(
+                counted,
+                np.arange(count, dtype=float)[:, None],
+                compose,
+                classification=True,
+                batch_size=per_eval,
+                name="forward_func",
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         return np.concatenate(interps), outputs[:, 0], np.concatenate(weights)
 
     def _draw(
@@ -304,14 +312,14 @@ class LimeBase:
         x: ti.TensorInputs,
         original: Any,
         n: int,
-        seed: np.random.SeedSequence,
+        random_state: RandomState,
         kwargs: dict[str, Any],
     ) -> tuple[list[np.ndarray], list[tuple[Any, ...]], list[np.ndarray]]:
         interps: list[np.ndarray] = []
         inputs: list[tuple[Any, ...]] = []
         weights: list[np.ndarray] = []
         count = 0
-        with _seeded_torch(seed):
+        with seeded_torch(random_state):
             generator = (
                 self.perturb_func(original, **kwargs)
                 if inspect.isgeneratorfunction(self.perturb_func)

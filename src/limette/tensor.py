@@ -17,6 +17,13 @@ from typing import Any
 import numpy as np
 
 from . import _tensor_inputs as ti
+from ._captum_callables import (
+    captum_kernel_parameters,
+    draw_interpretable,
+    model_call_progress,
+    resolve_tensor_seed,
+    seeded_torch,
+)
 from ._engine import evaluate
 from ._lime_base import (
     ExpKernelSimilarity,
@@ -26,7 +33,7 @@ from ._lime_base import (
     no_grad,
     rows_of,
 )
-from ._random import RandomState, instance_generator, resolve_seed
+from ._random import RandomState, instance_generator
 from ._validation import check_positive_int
 from .compose import mask_compose
 from .errors import InputError, ModelOutputError
@@ -103,6 +110,8 @@ class Lime(LimeBase):
             None,
             random_state,
         )
+        #: Captum's own draws (torch's global generator) when ``random_state`` is None.
+        self._default_perturbations = perturb_func is None
 
     def attribute(  # type: ignore[override]
         self,
@@ -156,7 +165,7 @@ class Lime(LimeBase):
         mask = ti.format_feature_mask(feature_mask, x)
         target = ti.check_target(target, x.batch_size)
         n = check_positive_int(n_samples, "n_samples")
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        given = self.random_state if random_state is None else random_state
         aggregate = self._aggregates(x, target, additional_forward_args)
         if aggregate and perturbations_per_eval not in (None, 1):
             raise InputError(
@@ -164,30 +173,27 @@ class Lime(LimeBase):
                 f"the whole batch; got {perturbations_per_eval}"
             )
         per_eval = self._per_eval(perturbations_per_eval, x, n, aggregate)
-        run = self._masked if self._vectorised() else self._per_example
-        coef = run(
-            x,
-            base,
-            mask,
-            target,
-            additional_forward_args,
-            n,
-            per_eval,
-            show_progress,
-            seed,
-            aggregate,
+        units = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
+        problem = _Problem(x, base, mask, units)
+        Z, W = self._interpretable_samples(problem, n, given)
+        outputs = self._evaluate(problem, Z, W, target, additional_forward_args, per_eval,
+                                 show_progress)  # fmt: skip
+        present = mask.present
+        coef = np.zeros((len(units), mask.n_features))
+        coef[:, present] = fit_interpretable(
+            self.interpretable_model, Z[..., present], outputs.T, np.ascontiguousarray(W)
         )
+        coef[~ti.present_per_example(mask, x.batch_size, aggregate)] = 0.0
         if not return_input_shape:
             dtype = x.reference.dtype if x.torch and x.reference.is_floating_point() else None
             return ti.like(coef, x.reference, dtype)
         return x.output(ti.to_input_shape(coef, x, mask))
 
-    # ------------------------------------------------------------------ helpers
-    def _vectorised(self) -> bool:
-        return isinstance(self.perturb_func, Sampler) and isinstance(
-            self.similarity_func, ExpKernelSimilarity
-        )
+    def attribute_future(self) -> Any:
+        """Not implemented (as in Captum): raises ``NotImplementedError``."""
+        raise NotImplementedError(f"attribute_future is not implemented for {type(self).__name__}")
 
+    # ------------------------------------------------------------------ helpers
     def _aggregates(self, x: ti.TensorInputs, target: Any, args: Any) -> bool:
         """Whether ``forward_func`` returns one value for the whole batch (Captum's test)."""
         if x.batch_size == 1:
@@ -213,122 +219,185 @@ class Lime(LimeBase):
         budget = _ELEMENTS_PER_CALL["cpu" if on_cpu else "accelerator"]
         return max(1, min(n, budget // max(elements, 1)))
 
-    def _neighbourhood_masked(
-        self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
+    def _interpretable_samples(
+        self, problem: _Problem, n: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Interpretable samples ``Z`` (``n × d``, shared by the examples) and weights."""
-        sampler: Any = self.perturb_func
-        Z = sampler.sample(n, d, instance_generator(seed))
-        similarity: Any = self.similarity_func
-        return Z, similarity.from_sums(Z, sums)
+        """``Z`` (``n × d`` shared by the units, or ``units × n × d``) and the weights
+        ``W`` (``units × n``; NaN where a user similarity is called on the composed batch).
 
-    def _masked(
+        With ``random_state=None`` every draw comes from torch's global generator for
+        tensors (NumPy's for arrays), as in Captum."""
+        d, torch_inputs = problem.mask.n_features, problem.inputs.torch
+        if self._default_perturbations and torch_inputs and random_state is None:
+            import torch
+
+            # Captum's default perturb_func, one example after another: the same draws
+            # as n calls of torch.bernoulli on (1, d) per example.
+            keep = torch.bernoulli(torch.full((len(problem.units), n, d), 0.5))
+            Z = keep.to(torch.float64).numpy()
+        elif isinstance(self.perturb_func, Sampler):
+            seed, _ = resolve_tensor_seed(random_state, torch_inputs)
+            Z = self.perturb_func.sample(n, d, instance_generator(seed))
+        else:
+            with seeded_torch(random_state):
+                drawn = [
+                    draw_interpretable(
+                        self.perturb_func, problem.original(u), n, d, problem.kwargs(u)
+                    )
+                    for u in range(len(problem.units))
+                ]
+            count = min(len(z) for z in drawn)
+            Z = np.stack([z[:count] for z in drawn])
+        similarity = self._vectorised_similarity()
+        if similarity is None:
+            return Z, np.full((len(problem.units), Z.shape[-2]), np.nan)
+        return Z, similarity.from_sums(Z, problem.sums())
+
+    def _vectorised_similarity(self) -> ExpKernelSimilarity | None:
+        if isinstance(self.similarity_func, ExpKernelSimilarity):
+            return self.similarity_func
+        parameters = captum_kernel_parameters(self.similarity_func)
+        return None if parameters is None else ExpKernelSimilarity(*parameters)
+
+    def _evaluate(
         self,
-        x: ti.TensorInputs,
-        base: ti.Arrays,
-        mask: ti.FeatureMask,
+        problem: _Problem,
+        Z: np.ndarray,
+        W: np.ndarray,
         target: Any,
         args: Any,
-        n: int,
         per_eval: int,
         progress: bool,
-        seed: np.random.SeedSequence,
-        aggregate: bool,
     ) -> np.ndarray:
-        sums = ti.feature_sums(x, base, mask)
-        if aggregate:
-            sums = sums.sum(axis=0, keepdims=True)
-        Z, W = self._neighbourhood_masked(n, mask.n_features, sums, seed)
-        size = x.batch_size
+        """Model outputs ``(n, units)``; fills user similarity weights into ``W``."""
+        x, size, n = problem.inputs, problem.inputs.batch_size, Z.shape[-2]
+        units = len(problem.units)
 
-        def compose(keep: np.ndarray) -> tuple[Any, ...]:
-            return tuple(
-                mask_compose(keep, m, a, b).reshape(len(keep) * size, *a.shape[1:])
-                for m, a, b in zip(mask.masks, x.arrays, base)
-            )
+        def compose(rows: np.ndarray) -> tuple[Any, ...]:
+            index = rows[:, 0].astype(np.intp)
+            parts = problem.compose(Z[..., index, :])
+            if np.isnan(W[0, index[0]]):
+                for u in range(units):
+                    W[u, index] = self._user_similarity(problem, u, parts, Z, index)
+            return tuple(p.reshape(len(index) * size, *p.shape[2:]) for p in parts)
+
+        bar = model_call_progress(type(self), -(-n // per_eval), progress)
 
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
             m = rows_of(batch) // size
             with no_grad(x.torch):
                 out = self.forward_func(*batch, *ti.expand_args(args, m))
             values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
-            expected = m if aggregate else m * size
-            if values.size != expected:
+            if values.size != m * units:
                 raise ModelOutputError(
                     f"forward_func returned {values.size} values for {m} perturbations of "
-                    f"{size} examples; expected {expected} (pick one output with target=)"
+                    f"{size} examples; expected {m * units} (pick one output with target=)"
                 )
-            return values.reshape(m, -1)
+            if bar is not None:
+                bar.update(1)
+            return values.reshape(m, units)
 
-        outputs = evaluate(
-            predict,
-            Z,
-            compose,
-            classification=True,
-            batch_size=per_eval,
-            progress=progress,
-            name="forward_func",
-        )
-        W = np.broadcast_to(W, (outputs.shape[1], n))
-        coef = np.zeros((outputs.shape[1], mask.n_features))
-        coef[:, mask.present] = fit_interpretable(
-            self.interpretable_model, Z[:, mask.present], outputs.T, np.ascontiguousarray(W)
-        )
-        return coef
+        try:
+            return evaluate(
+                predict,
+                np.arange(n, dtype=float)[:, None],
+                compose,
+                classification=True,
+                batch_size=per_eval,
+                name="forward_func",
+            )
+        finally:
+            if bar is not None:
+                bar.close()
 
-    def _per_example(
-        self,
-        x: ti.TensorInputs,
-        base: ti.Arrays,
-        mask: ti.FeatureMask,
-        target: Any,
-        args: Any,
-        n: int,
-        per_eval: int,
-        progress: bool,
-        seed: np.random.SeedSequence,
-        aggregate: bool,
+    def _user_similarity(
+        self, problem: _Problem, u: int, parts: tuple[Any, ...], Z: np.ndarray, index: Any
     ) -> np.ndarray:
-        """Captum's loop: the user's functions see one example at a time."""
-        groups = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
-        coefs = []
-        for rows in groups:
-            example = ti.TensorInputs(tuple(a[rows] for a in x.arrays), x.is_tuple, x.torch)
-            kwargs = {
-                "baselines": x.output(tuple(_pick(b, rows) for b in base)),
-                "feature_mask": x.output(tuple(_pick(m, rows) for m in mask.masks)),
-                "num_interp_features": mask.n_features,
-            }
-            example_target = (
-                target[rows][0] if isinstance(target, list) and not aggregate else target
+        """Captum's call: one perturbation of one unit at a time."""
+        rows = problem.units[u]
+        original, kwargs = problem.original(u), problem.kwargs(u)
+        samples = Z[u] if Z.ndim == 3 else Z
+        weights = np.empty(len(index))
+        for i, j in enumerate(index):
+            perturbed = problem.inputs.output(tuple(p[i, rows] for p in parts))
+            interp = problem.interpretable(samples[j])
+            value = ti.to_numpy(self.similarity_func(original, perturbed, interp, **kwargs))
+            if value.size != 1:
+                raise ModelOutputError(
+                    f"similarity_func returned {value.size} values for one perturbation; "
+                    "expected one weight"
+                )
+            weights[i] = value.reshape(-1)[0]
+        return weights
+
+
+class _Problem:
+    """One ``attribute`` call's inputs, split into units that get a surrogate each."""
+
+    def __init__(
+        self, inputs: ti.TensorInputs, base: ti.Arrays, mask: ti.FeatureMask, units: list[slice]
+    ) -> None:
+        self.inputs, self.base, self.mask, self.units = inputs, base, mask, units
+
+    def original(self, u: int) -> Any:
+        rows = self.units[u]
+        return self.inputs.output(tuple(a[rows] for a in self.inputs.arrays))
+
+    def kwargs(self, u: int) -> dict[str, Any]:
+        rows, output = self.units[u], self.inputs.output
+        return {
+            "baselines": output(tuple(_pick(b, rows) for b in self.base)),
+            "feature_mask": output(tuple(_pick(m, rows) for m in self.mask.masks)),
+            "num_interp_features": self.mask.n_features,
+        }
+
+    def interpretable(self, row: np.ndarray) -> Any:
+        """One interpretable vector ``(1, d)`` as Captum's functions get it."""
+        if not self.inputs.torch:
+            return row[None].copy()
+        import torch
+
+        integral = bool(np.all(row == np.round(row)))
+        return ti.like(row[None], self.inputs.reference, torch.long if integral else None)
+
+    def sums(self) -> np.ndarray:
+        sums = ti.feature_sums(self.inputs, self.base, self.mask)
+        if self.units == [slice(None)]:
+            return sums.sum(axis=0, keepdims=True)
+        return sums
+
+    def compose(self, keep: np.ndarray) -> tuple[Any, ...]:
+        """Perturbed inputs ``(m, B, ...)`` per input array; ``keep`` is ``(m, d)`` shared
+        or ``(units, m, d)``."""
+        x = self.inputs
+        if keep.ndim == 2:
+            return tuple(
+                mask_compose(keep, m, a, b) for m, a, b in zip(self.mask.masks, x.arrays, self.base)
             )
-            Z, y, w = self._neighbourhood(
-                example,
-                example_target,
-                _pick_args(args, rows, x),
-                n,
-                per_eval,
-                progress,
-                seed,
-                kwargs,
-            )
-            coefs.append(fit_interpretable(self.interpretable_model, Z, y[None], w[None])[0])
-        coef = np.stack(coefs)
-        coef[:, ~mask.present] = 0.0
-        return coef
+        pieces = [
+            [
+                mask_compose(keep[u], _pick(m, rows), a[rows], _pick(b, rows))
+                for m, a, b in zip(self.mask.masks, x.arrays, self.base)
+            ]
+            for u, rows in enumerate(self.units)
+        ]
+        return tuple(_join([piece[j] for piece in pieces]) for j in range(len(x.arrays)))
+
+
+def _join(parts: list[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    if ti.is_torch(parts[0]):
+        import torch
+
+        return torch.cat(parts, dim=1)
+    return np.concatenate(parts, axis=1)
 
 
 def _pick(value: Any, rows: slice) -> Any:
-    return value if isinstance(value, float) or value.shape[0] == 1 else value[rows]
-
-
-def _pick_args(args: Any, rows: slice, x: ti.TensorInputs) -> Any:
-    if args is None:
-        return None
-    return tuple(
-        a[rows] if hasattr(a, "shape") and a.ndim and a.shape[0] == x.batch_size else a
-        for a in ti.as_tuple(args)
-    )
+    if not hasattr(value, "shape") or value.ndim == 0 or value.shape[0] == 1:
+        return value
+    return value[rows]
 
 
 def _masked_transform(curr_sample: Any, original_input: Any, **kwargs: Any) -> Any:
@@ -385,17 +454,18 @@ class KernelShap(Lime):
         )
         self.paired = paired
 
-    def _neighbourhood_masked(
-        self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
+    def _interpretable_samples(
+        self, problem: _Problem, n: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray]:
         if n < 2:
             raise InputError(
                 f"KernelShap needs n_samples >= 2 (the full and the empty coalition); got {n}"
             )
+        d, units = problem.mask.n_features, len(problem.units)
         if d < 63 and 2**d <= n:
             Z = all_coalitions(d)
-            return Z, shapley_kernel(Z)[None]
-        sampler: Any = self.perturb_func
-        Z = sampler.sample(n, d, instance_generator(seed))
+            return Z, np.broadcast_to(shapley_kernel(Z), (units, len(Z)))
+        seed, _ = resolve_tensor_seed(random_state, problem.inputs.torch)
+        Z = self.perturb_func.sample(n, d, instance_generator(seed))
         anchors = (Z.sum(axis=1) == 0) | (Z.sum(axis=1) == d)
-        return Z, np.where(anchors, 1e6, 1.0)[None]
+        return Z, np.broadcast_to(np.where(anchors, 1e6, 1.0), (units, n))

@@ -105,10 +105,11 @@ def main() -> None:
             total = sum(counts[k] for k in ("passed", "tolerance", "hard", "skipped"))
             print(
                 f"{implementation:8s} seed {seed:5d}: {counts['passed']}/{total} passed, "
-                f"{counts['tolerance']} tolerance misses, {counts['hard']} hard failures"
+                f"{counts['tolerance']} tolerance misses, {counts['hard']} hard failures",
+                flush=True,
             )
             for key in sorted(k for k in counts if ": " in k):
-                print(f"    {key}")
+                print(f"    {key}", flush=True)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def _fit_captum_model(model: Any, Z: np.ndarray, y: np.ndarray, w: np.ndarray) -
     import torch
     from torch.utils.data import DataLoader, TensorDataset
 
-    tensors = [torch.as_tensor(a, dtype=torch.float32) for a in (Z, y, w)]
+    tensors = [torch.from_numpy(np.array(a, dtype=np.float32)) for a in (Z, y, w)]
     model.fit(DataLoader(TensorDataset(*tensors), batch_size=len(Z)))
     return ti.to_numpy(model.representation()).reshape(-1)
 
@@ -164,8 +164,9 @@ class LimeBase:
         space), or inputs to interpretable vectors (otherwise); tried on whole batches
         first, then per perturbation.
     random_state : None, int or numpy.random.Generator
-        Seeds torch's generator while perturbations are drawn (the caller's torch
-        random state is restored afterwards).
+        ``None`` (Captum's behaviour): the user's functions draw from torch's global
+        generator as they are. A seed: they draw from a fork of it seeded from
+        ``random_state`` (the caller's torch random state is restored afterwards).
 
     Examples
     --------

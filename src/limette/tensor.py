@@ -34,8 +34,8 @@ from ._lime_base import (
     rows_of,
 )
 from ._random import RandomState, instance_generator
+from ._tensor_units import Units, masked_transform, user_similarity_weights
 from ._validation import check_positive_int
-from .compose import mask_compose
 from .errors import InputError, ModelOutputError
 from .kernels import shapley_kernel
 from .sampling import BernoulliSampler, Sampler, ShapleySampler, all_coalitions
@@ -69,16 +69,22 @@ class Lime(LimeBase):
         Captum ``Model``.
     similarity_func : callable, optional
         Default ``get_exp_kernel_similarity_function("cosine", 1.0)``; any Captum-style
-        similarity function.
+        ``similarity_func(original, perturbed, interpretable, **kwargs)``, called once per
+        perturbation of one example, as Captum does (Captum's own
+        ``get_exp_kernel_similarity_function`` and limette's run vectorised).
     perturb_func : Sampler or callable, optional
-        Default ``BernoulliSampler(0.5, scheme="random")``, Captum's plain draws (tensor
-        features are often single elements, thousands of them, where building Sobol
-        points costs more than their lower variance saves; pass
-        ``BernoulliSampler(0.5)`` for them on grouped features); a limette sampler, or a
-        Captum-style function returning binary vectors (called per example, as Captum
-        does).
+        Default: Captum's plain Bernoulli(0.5) draws; a limette sampler, or a Captum-style
+        function (or generator function) returning binary vectors ``(1, d)``, called per
+        example as Captum does. Tensor features are often single elements, thousands of
+        them, where building Sobol points costs more than their lower variance saves;
+        pass ``BernoulliSampler(0.5)`` for them on grouped features.
     random_state : None, int or numpy.random.Generator
-        Seed of the perturbations; every example gets a fresh generator from it.
+        Seed of the perturbations. ``None`` (Captum's behaviour) draws from torch's global
+        generator for tensors (NumPy's for arrays), so ``torch.manual_seed`` repeats a
+        run; with tensors the default perturbations are then Captum's own draws. A seed
+        gives every example a fresh generator of its own, independent of the batch; user
+        functions drawing from torch's generator then follow it inside a fork of it (the
+        caller's state is restored).
 
     Examples
     --------
@@ -106,7 +112,7 @@ class Lime(LimeBase):
             ExpKernelSimilarity() if similarity_func is None else similarity_func,
             BernoulliSampler(0.5, scheme="random") if perturb_func is None else perturb_func,
             True,
-            _masked_transform,
+            masked_transform,
             None,
             random_state,
         )
@@ -154,6 +160,12 @@ class Lime(LimeBase):
         random_state : None, int or numpy.random.Generator, optional
             Overrides the explainer's ``random_state``.
 
+        Raises
+        ------
+        InputError
+            For inputs, baselines, masks or targets that do not fit (every input empty,
+            a mask of the wrong shape, ...).
+
         Returns
         -------
         array, tensor, or tuple of them
@@ -174,7 +186,7 @@ class Lime(LimeBase):
             )
         per_eval = self._per_eval(perturbations_per_eval, x, n, aggregate)
         units = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
-        problem = _Problem(x, base, mask, units)
+        problem = Units(x, base, mask, units)
         Z, W = self._interpretable_samples(problem, n, given)
         outputs = self._evaluate(problem, Z, W, target, additional_forward_args, per_eval,
                                  show_progress)  # fmt: skip
@@ -220,7 +232,7 @@ class Lime(LimeBase):
         return max(1, min(n, budget // max(elements, 1)))
 
     def _interpretable_samples(
-        self, problem: _Problem, n: int, random_state: RandomState
+        self, problem: Units, n: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray]:
         """``Z`` (``n × d`` shared by the units, or ``units × n × d``) and the weights
         ``W`` (``units × n``; NaN where a user similarity is called on the composed batch).
@@ -261,7 +273,7 @@ class Lime(LimeBase):
 
     def _evaluate(
         self,
-        problem: _Problem,
+        problem: Units,
         Z: np.ndarray,
         W: np.ndarray,
         target: Any,
@@ -278,7 +290,9 @@ class Lime(LimeBase):
             parts = problem.compose(Z[..., index, :])
             if np.isnan(W[0, index[0]]):
                 for u in range(units):
-                    W[u, index] = self._user_similarity(problem, u, parts, Z, index)
+                    W[u, index] = user_similarity_weights(
+                        self.similarity_func, problem, u, parts, Z, index
+                    )
             return tuple(p.reshape(len(index) * size, *p.shape[2:]) for p in parts)
 
         bar = model_call_progress(type(self), -(-n // per_eval), progress)
@@ -309,108 +323,6 @@ class Lime(LimeBase):
         finally:
             if bar is not None:
                 bar.close()
-
-    def _user_similarity(
-        self, problem: _Problem, u: int, parts: tuple[Any, ...], Z: np.ndarray, index: Any
-    ) -> np.ndarray:
-        """Captum's call: one perturbation of one unit at a time."""
-        rows = problem.units[u]
-        original, kwargs = problem.original(u), problem.kwargs(u)
-        samples = Z[u] if Z.ndim == 3 else Z
-        weights = np.empty(len(index))
-        for i, j in enumerate(index):
-            perturbed = problem.inputs.output(tuple(p[i, rows] for p in parts))
-            interp = problem.interpretable(samples[j])
-            value = ti.to_numpy(self.similarity_func(original, perturbed, interp, **kwargs))
-            if value.size != 1:
-                raise ModelOutputError(
-                    f"similarity_func returned {value.size} values for one perturbation; "
-                    "expected one weight"
-                )
-            weights[i] = value.reshape(-1)[0]
-        return weights
-
-
-class _Problem:
-    """One ``attribute`` call's inputs, split into units that get a surrogate each."""
-
-    def __init__(
-        self, inputs: ti.TensorInputs, base: ti.Arrays, mask: ti.FeatureMask, units: list[slice]
-    ) -> None:
-        self.inputs, self.base, self.mask, self.units = inputs, base, mask, units
-
-    def original(self, u: int) -> Any:
-        rows = self.units[u]
-        return self.inputs.output(tuple(a[rows] for a in self.inputs.arrays))
-
-    def kwargs(self, u: int) -> dict[str, Any]:
-        rows, output = self.units[u], self.inputs.output
-        return {
-            "baselines": output(tuple(_pick(b, rows) for b in self.base)),
-            "feature_mask": output(tuple(_pick(m, rows) for m in self.mask.masks)),
-            "num_interp_features": self.mask.n_features,
-        }
-
-    def interpretable(self, row: np.ndarray) -> Any:
-        """One interpretable vector ``(1, d)`` as Captum's functions get it."""
-        if not self.inputs.torch:
-            return row[None].copy()
-        import torch
-
-        integral = bool(np.all(row == np.round(row)))
-        return ti.like(row[None], self.inputs.reference, torch.long if integral else None)
-
-    def sums(self) -> np.ndarray:
-        sums = ti.feature_sums(self.inputs, self.base, self.mask)
-        if self.units == [slice(None)]:
-            return sums.sum(axis=0, keepdims=True)
-        return sums
-
-    def compose(self, keep: np.ndarray) -> tuple[Any, ...]:
-        """Perturbed inputs ``(m, B, ...)`` per input array; ``keep`` is ``(m, d)`` shared
-        or ``(units, m, d)``."""
-        x = self.inputs
-        if keep.ndim == 2:
-            return tuple(
-                mask_compose(keep, m, a, b) for m, a, b in zip(self.mask.masks, x.arrays, self.base)
-            )
-        pieces = [
-            [
-                mask_compose(keep[u], _pick(m, rows), a[rows], _pick(b, rows))
-                for m, a, b in zip(self.mask.masks, x.arrays, self.base)
-            ]
-            for u, rows in enumerate(self.units)
-        ]
-        return tuple(_join([piece[j] for piece in pieces]) for j in range(len(x.arrays)))
-
-
-def _join(parts: list[Any]) -> Any:
-    if len(parts) == 1:
-        return parts[0]
-    if ti.is_torch(parts[0]):
-        import torch
-
-        return torch.cat(parts, dim=1)
-    return np.concatenate(parts, axis=1)
-
-
-def _pick(value: Any, rows: slice) -> Any:
-    if not hasattr(value, "shape") or value.ndim == 0 or value.shape[0] == 1:
-        return value
-    return value[rows]
-
-
-def _masked_transform(curr_sample: Any, original_input: Any, **kwargs: Any) -> Any:
-    """Captum's default ``from_interp_rep_transform`` for a batch of binary vectors."""
-    originals = ti.as_tuple(original_input)
-    masks = ti.as_tuple(kwargs["feature_mask"])
-    baselines = ti.as_tuple(kwargs["baselines"])
-    keep = ti.to_numpy(curr_sample).reshape(-1, int(kwargs["num_interp_features"]))
-    composed = tuple(
-        mask_compose(keep, m, a, b).reshape(len(keep) * a.shape[0], *a.shape[1:])
-        for m, a, b in zip(masks, originals, baselines)
-    )
-    return composed if isinstance(original_input, (tuple, list)) else composed[0]
 
 
 class KernelShap(Lime):
@@ -455,7 +367,7 @@ class KernelShap(Lime):
         self.paired = paired
 
     def _interpretable_samples(
-        self, problem: _Problem, n: int, random_state: RandomState
+        self, problem: Units, n: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray]:
         if n < 2:
             raise InputError(

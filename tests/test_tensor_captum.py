@@ -222,10 +222,9 @@ def test_progress_bar_has_captums_name(explainer, name, monkeypatch):
 # ---------------------------------------------------------------- seeding
 @pytest.mark.parametrize("explainer", [Lime, KernelShap])
 def test_torch_manual_seed_repeats_a_run(explainer):
-    forward = lambda t: torch.tanh(t @ BETA)  # noqa: E731
     wide = torch.randn(2, 12, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    BETA_WIDE = torch.linspace(-1, 1, 12, dtype=torch.float64)
-    forward = lambda t: torch.tanh(t @ BETA_WIDE)  # noqa: E731
+    beta = torch.linspace(-1, 1, 12, dtype=torch.float64)
+    forward = lambda t: torch.tanh(t @ beta)  # noqa: E731
 
     def run(seed):
         torch.manual_seed(seed)

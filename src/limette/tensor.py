@@ -188,8 +188,8 @@ class Lime(LimeBase):
         units = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
         problem = Units(x, base, mask, units)
         Z, W = self._interpretable_samples(problem, n, given)
-        outputs = self._evaluate(problem, Z, W, target, additional_forward_args, per_eval,
-                                 show_progress)  # fmt: skip
+        args = additional_forward_args
+        outputs = self._evaluate(problem, Z, W, target, args, per_eval, show_progress)
         present = mask.present
         coef = np.zeros((len(units), mask.n_features))
         coef[:, present] = fit_interpretable(

@@ -18,7 +18,7 @@ import argparse
 import time
 
 from limette import TextExplainer
-from limette._demo_models import review_documents, review_pipeline, vader_classifier
+from limette.cli._demo_models import review_documents, review_pipeline, vader_classifier
 from limette.report import render_report
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from limette import AutoSamples, TabularExplainer
-from limette._adaptive import ranking_z
+from limette.engine.adaptive import ranking_z
 from limette.errors import InputError
 
 

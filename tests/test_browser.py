@@ -225,7 +225,7 @@ def test_text_report_in_the_browser(browser, tmp_path):
 def test_image_report_in_the_browser(browser, tmp_path):
     if not hasattr(limette, "ImageExplainer"):
         pytest.skip("limette.ImageExplainer is not on this branch yet")
-    from limette._cli_inputs import grid_segmentation
+    from limette.cli._inputs import grid_segmentation
 
     image = np.zeros((32, 32, 3))
     image[:16] = 1.0

@@ -15,7 +15,6 @@ import pytest
 
 from _factories import make_explanation, many_features
 from limette import Explanation, TabularExplainer
-from limette._report_assets import CONTENT_SECURITY_POLICY, SCRIPT
 from limette.errors import InputError
 from limette.report import (
     global_importance,
@@ -26,6 +25,7 @@ from limette.report import (
     script_json,
     weight_color,
 )
+from limette.views._assets import CONTENT_SECURITY_POLICY, SCRIPT
 
 EVIL = "<script>alert(\"x\")</script> & &amp; 'q' </script><img src=x onerror=alert(1)>"
 

@@ -5,7 +5,7 @@ import pytest
 
 from limette import Explanation, TextExplainer, TextExplanation
 from limette.errors import InputError, ModelOutputError, UnknownOptionError
-from limette.text._tokens import index_text
+from limette.text.tokens import index_text
 
 DOCUMENT = 'The café <b>was</b> great, great & "fine" — 😀 ok. The end!'
 OPTIONS = [
@@ -55,7 +55,7 @@ def test_composition_equals_naive_reference(options, text, rng):
 
 
 def test_composition_of_long_documents_with_small_blocks(rng, monkeypatch):
-    import limette.text._tokens as tokens
+    import limette.text.tokens as tokens
 
     monkeypatch.setattr(tokens, "LARGE", 3)
     indexed = index_text(DOCUMENT * 3, bow=False)
@@ -126,7 +126,7 @@ def test_known_word_weights_with_a_linear_probability():
 def test_distances_are_lime_cosine_times_100(rng):
     from sklearn.metrics.pairwise import pairwise_distances
 
-    from limette.text.explainer import _distances
+    from limette.text._plan import text_distances as _distances
 
     samples = keep_rows(12, rng).astype(float)
     samples[5] = 0.0

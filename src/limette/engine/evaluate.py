@@ -43,6 +43,29 @@ def progress_bar(
     return tqdm(total=total, desc=description, unit=unit)
 
 
+def call_model(
+    predict_fn: Callable[[Any], Any],
+    inputs: Any,
+    rows: int,
+    *,
+    name: str,
+    classification: bool,
+    where: str,
+) -> np.ndarray:
+    """One model call on ``rows`` rows, its output checked (``(rows, k)`` floats).
+
+    A model that raises is re-raised as :class:`~limette.errors.ModelCallError` naming the
+    model (``name``, e.g. lime's ``classifier_fn``) and ``where`` it failed.
+    """
+    try:
+        raw = predict_fn(inputs)
+    except LimetteError:
+        raise
+    except Exception as error:
+        raise ModelCallError(f"{name} raised {type(error).__name__} on {where}: {error}") from error
+    return as_model_output(raw, rows, name, classification)
+
+
 def evaluate(
     predict_fn: Callable[[Any], Any],
     samples: np.ndarray,
@@ -61,35 +84,50 @@ def evaluate(
     ``probabilities``, outputs that are not probabilities give one warning.
     """
     n = len(samples)
-    outputs = []
+    outputs: np.ndarray | None = None
     bar = progress_bar(n, progress, "model calls", "sample")
     try:
         for batch in _batches(n, batch_size):
-            inputs = compose(samples[batch])
-            try:
-                raw = predict_fn(inputs)
-            except LimetteError:
-                raise
-            except Exception as error:
-                raise ModelCallError(
-                    f"{name} raised {type(error).__name__} on samples "
-                    f"{batch.start}..{batch.stop - 1} of {n}: {error}"
-                ) from error
-            outputs.append(as_model_output(raw, batch.stop - batch.start, name, classification))
+            part = call_model(
+                predict_fn,
+                compose(samples[batch]),
+                batch.stop - batch.start,
+                name=name,
+                classification=classification,
+                where=f"samples {batch.start}..{batch.stop - 1} of {n}",
+            )
+            outputs = place(outputs, part, batch, n, name)
             if bar is not None:
                 bar.update(batch.stop - batch.start)
     finally:
         if bar is not None:
             bar.close()
-    widths = {output.shape[1] for output in outputs}
-    if len(widths) > 1:
-        raise LimetteError(
-            f"{name} returned a different number of outputs across batches: {widths}"
-        )
-    result = np.concatenate(outputs, axis=0)
+    if outputs is None:
+        return np.empty((0, 0))
     if probabilities:
-        check_probabilities(result, name)
-    return result
+        check_probabilities(outputs, name)
+    return outputs
+
+
+def place(
+    outputs: np.ndarray | None, part: np.ndarray, rows: slice, n: int, name: str
+) -> np.ndarray:
+    """Copy one model call's output ``part`` into ``outputs[rows]`` (made on the first call,
+    ``(n, k)``) and return ``outputs``.
+
+    The copy is taken before the model is called again: a model may return a view into a
+    buffer it reuses between calls (an inference server, ONNX Runtime's preallocated
+    outputs, hand-written batching). It is the copy that joining the parts would make.
+    """
+    if outputs is None:
+        outputs = np.empty((n, part.shape[1]))
+    elif part.shape[1] != outputs.shape[1]:
+        raise LimetteError(
+            f"{name} returned a different number of outputs across batches: "
+            f"{ {outputs.shape[1], part.shape[1]} }"
+        )
+    outputs[rows] = part
+    return outputs
 
 
 def proximity_weights(

@@ -16,7 +16,11 @@ variance of every weight across re-draws: on a synthetic model, on one whose exp
 explanation is known exactly (enumerated), and with VADER and a TF-IDF pipeline on real
 reviews; the image section does the same with EfficientNet-Lite0 on three photographs.
 
-Run: ``python benchmarks/stability.py [--quick] [--sections hard,binary,image]``.
+The auto section runs ``num_samples="auto"`` on 12 rows (breast cancer, wine, diabetes
+forests) and compares what it reports and the samples it uses with the measured re-draw
+Jaccard and its crossing of the target.
+
+Run: ``python benchmarks/stability.py [--quick] [--sections hard,auto,binary,image]``.
 """
 
 from __future__ import annotations
@@ -257,6 +261,126 @@ def defaults(train, names, row, predict, redraws):
         f"| limette num_samples='auto' (stop: {', '.join(reasons)}) | median {np.median(used):.0f} "
         f"(min {min(used)}, max {max(used)}) | {np.median(pairs):.2f} | {pairs.mean():.3f} | "
         f"{r2:.3f} |"
+    )
+
+
+def auto_rows(quick: bool):
+    """``(title, explainer, predict, row, label)`` for the auto section: test rows of breast
+    cancer (the hard split and forest), wine and diabetes, forests with one job."""
+    from sklearn.datasets import load_diabetes, load_wine
+    from sklearn.ensemble import RandomForestRegressor
+
+    count = 1 if quick else 4
+    cases = []
+    cancer = load_breast_cancer()
+    Xtr, Xte, ytr, _ = train_test_split(cancer.data, cancer.target, test_size=0.2, random_state=42)
+    forest = RandomForestClassifier(100, random_state=42, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, feature_names=list(cancer.feature_names))
+    cases += [
+        (f"breast cancer test row {i}" + (" (hard)" if i == 0 else ""), explainer,
+         forest.predict_proba, Xte[i], 1)
+        for i in range(count)
+    ]  # fmt: skip
+    wine = load_wine()
+    Xtr, Xte, ytr, _ = train_test_split(wine.data, wine.target, random_state=0)
+    forest = RandomForestClassifier(100, random_state=0, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, feature_names=list(wine.feature_names))
+    cases += [
+        (f"wine test row {i}", explainer, forest.predict_proba, Xte[i],
+         int(forest.predict(Xte[i : i + 1])[0]))
+        for i in range(count)
+    ]  # fmt: skip
+    diabetes = load_diabetes()
+    Xtr, Xte, ytr, _ = train_test_split(diabetes.data, diabetes.target, random_state=0)
+    regressor = RandomForestRegressor(100, random_state=0, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, mode="regression", feature_names=list(diabetes.feature_names))
+    cases += [
+        (f"diabetes test row {i}", explainer, regressor.predict, Xte[i], 0)
+        for i in range(count)
+    ]  # fmt: skip
+    return cases
+
+
+def auto_section(args: argparse.Namespace) -> None:
+    """``num_samples="auto"`` against the measured re-draw Jaccard.
+
+    Per row: ``auto`` re-run with ``reruns`` seeds (samples used, why it stopped, the
+    estimate it reports, and the measured mean pairwise top-5 Jaccard of those re-runs);
+    then the same replicate sampler at fixed sizes (``AutoSamples(target=1, batch=n,
+    max_samples=n)``: one batch of ``n``), ``redraws`` re-draws per size, for the
+    measured crossing of the target (mean pairwise top-5 J >= 0.9, interpolated on log n)
+    and the estimate's error at each size.
+    """
+    from limette import AutoSamples
+
+    reruns = 4 if args.quick else 8
+    redraws = args.redraws or (5 if args.quick else 20)
+    sizes = [1000, 2000, 4000] if args.quick else [
+        1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000, 32000, 48000,
+    ]  # fmt: skip
+    print(
+        f"\n### num_samples='auto' (target: expected top-5 J >= {TARGET}), {reruns} re-runs "
+        f"per row; crossing from {redraws} re-draws per size\n"
+    )
+    print(
+        "| row | auto samples (median, min-max) | stopped | reported J (mean ± se) | "
+        "measured J of the re-runs | crossing of 0.9 | auto / crossing | "
+        "mean \\|reported - measured\\| over sizes |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    errors, gaps, ratios, below = [], [], [], 0
+    for title, explainer, predict, row, label in auto_rows(args.quick):
+
+        def run(num_samples, seed, explainer=explainer, predict=predict, row=row, label=label):
+            e = explainer.explain(
+                row, predict, labels=(label,), num_samples=num_samples, random_state=seed
+            )
+            label_index = list(e.labels).index(label)
+            tops = {int(j) for j, _ in e.as_map()[e.labels[label_index]][:5]}
+            return tops, e.metadata
+
+        autos = [run("auto", 1000 + s) for s in range(reruns)]
+        used = [m["samples_used"] for _, m in autos]
+        reported = np.array([m["redraw_jaccard"] for _, m in autos])
+        se = np.mean([m["redraw_jaccard_se"] for _, m in autos])
+        measured = jaccards([top for top, _ in autos]).mean()
+        capped = sum(m["stop_reason"] == "max_samples" for _, m in autos)
+        below += capped <= reruns // 2
+        grid, gap_rows = [], []
+        for n in sizes:
+            rule = AutoSamples(target=1.0, batch=n, max_samples=n)
+            runs = [run(rule, 2000 + s) for s in range(redraws)]
+            mean_j = jaccards([top for top, _ in runs]).mean()
+            estimate = np.mean([m["redraw_jaccard"] for _, m in runs])
+            gap_rows.append(estimate - mean_j)
+            grid.append((n, mean_j, mean_j, 0.0))
+            if len(grid) >= 2 and min(grid[-1][1], grid[-2][1]) >= TARGET:
+                break
+        crossing = needed(grid, 2)
+        gap = float(np.mean(np.abs(gap_rows)))
+        errors.append(abs(reported.mean() - measured))
+        gaps.append(gap)
+        ratio = np.median(used) / crossing if crossing else float("nan")
+        if crossing and capped <= reruns // 2:
+            ratios.append(ratio)
+        print(
+            f"| {title} | {np.median(used):.0f} ({min(used)}-{max(used)}) | "
+            f"{reruns - capped} target, {capped} cap | {reported.mean():.3f} ± {se:.3f} | "
+            f"{measured:.3f} | {f'{crossing:.0f}' if crossing else f'> {sizes[-1]}'} | "
+            f"{ratio:.2f}× | {gap:.3f} |",
+            flush=True,
+        )
+        print(
+            f"<!-- {title}: per size (n, measured J, estimate - measured): "
+            + ", ".join(f"({n}, {j:.3f}, {g:+.3f})" for (n, j, _, _), g in zip(grid, gap_rows))
+            + " -->",
+            flush=True,
+        )
+    print(
+        f"\nRows where auto stopped below the cap (most re-runs): {below} of {len(errors)}; "
+        f"mean |reported - measured J of the re-runs| {np.mean(errors):.3f}; mean over sizes "
+        f"{np.mean(gaps):.3f}; auto samples / crossing (rows below the cap): "
+        + (f"{min(ratios):.2f}-{max(ratios):.2f}×" if ratios else "n/a")
     )
 
 
@@ -630,8 +754,8 @@ def main() -> None:
     )
     parser.add_argument(
         "--sections",
-        default="tabular,hard,binary,faithfulness,image",
-        help="comma-separated sections to run (tabular, hard, binary, faithfulness, image; "
+        default="tabular,hard,auto,binary,faithfulness,image",
+        help="comma-separated sections to run (tabular, hard, auto, binary, faithfulness, image; "
         "image-crossing, for a GPU, only when named)",
     )
     parser.add_argument("--device", default="cpu", help="torch device of image-crossing")
@@ -642,6 +766,8 @@ def main() -> None:
         tabular_section(args)
     if "hard" in sections:
         hard_section(args)
+    if "auto" in sections:
+        auto_section(args)
     if "binary" in sections:
         binary_section(args.quick)
     if "faithfulness" in sections:

@@ -8,9 +8,9 @@ when a model call needs them. A plan of such an explainer gives :func:`neighbour
 - ``binary_sampler``: the sampler object, built from the ``sampler`` name;
 - ``weigh(samples) -> weights``: the proximity weights;
 
-and both ``prepare`` (a fixed ``num_samples``, through the many-instance engine) and
-:func:`explain_adaptive` (``num_samples="auto"``, one instance, batches from one stream)
-run through them, so the two explainers share every line of it.
+and both ``prepare`` (a fixed ``num_samples``) and :func:`explain_adaptive`
+(``num_samples="auto"``: batches of replicates until a re-run would agree; each instance
+of ``explain_many`` on its own) run through them, so the two explainers share every line.
 """
 
 from __future__ import annotations
@@ -27,9 +27,7 @@ from ._driver import explain_one
 from ._engine import evaluate
 from ._many import Neighbourhood, Plan
 from ._plan import Deferred, FitOptions
-from ._random import instance_generator
 from ._validation import check_positive_int, lookup
-from .errors import InputError
 from .explanation import Explanation
 from .sampling import SCHEMES, Sampler
 
@@ -74,16 +72,11 @@ def check_sampler(sampler: str) -> str:
     return sampler
 
 
-def check_num_samples(num_samples: Any, many: bool) -> int | AutoSamples:
-    """An integer ``>= 2``, or the :class:`~limette.AutoSamples` rule (``explain`` only)."""
+def check_num_samples(num_samples: Any) -> int | AutoSamples:
+    """An integer ``>= 2``, or the :class:`~limette.AutoSamples` rule."""
     rule = as_auto(num_samples)
     if rule is None:
         return check_positive_int(num_samples, "num_samples", minimum=2)
-    if many:
-        raise InputError(
-            "num_samples='auto' works with explain, one instance at a time; "
-            "explain_many needs an integer num_samples"
-        )
     return rule
 
 
@@ -104,11 +97,7 @@ def explain_single(
     batch_size: int | None,
     progress: bool,
 ) -> Explanation:
-    """``explain``: a fixed ``num_samples`` through the engine, or ``"auto"``."""
-    if isinstance(plan.num_samples, AutoSamples):
-        return explain_adaptive(
-            plan, predict_fn, instance, batch_size=batch_size, progress=progress
-        )
+    """``explain``: one instance through the engine, a fixed ``num_samples`` or ``"auto"``."""
     return explain_one(
         plan, predict_fn, instance, batch_size=batch_size, progress=progress,
         num_samples=plan.num_samples,
@@ -117,32 +106,28 @@ def explain_single(
 
 def explain_adaptive(
     plan: BinaryPlan,
-    predict_fn: Callable[[Any], Any],
     instance: Any,
-    *,
+    predict_fn: Callable[[Any], Any],
+    rng: np.random.Generator,
     batch_size: int | None,
-    progress: bool,
 ) -> Explanation:
-    """``num_samples="auto"``: batches from one stream until the top features are stable.
+    """A plan's ``explain_adaptive`` (``num_samples="auto"``): batches of replicates
+    until a re-run would agree (:mod:`limette._adaptive`).
 
-    The instance's generator is the one ``explain`` would give it
-    (:func:`~limette._random.instance_generator` of the plan's seed); the first batch is
-    the same draw as a fixed ``num_samples`` of that size.
+    ``rng`` is the instance's generator (the engine's, as for a fixed ``num_samples``).
     """
     setup = plan.setup(instance)
-    rng = instance_generator(plan.fit.seed)
     model = partial(
         evaluate,
         predict_fn,
         compose=setup.compose,
         classification=plan.classification,
         batch_size=batch_size,
-        progress=progress,
         name=plan.model_name,
     )
     samples, outputs, extra = sample_and_evaluate(
         plan.num_samples,
-        binary_draw(plan.binary_sampler, setup.d, rng),
+        partial(binary_draw, plan.binary_sampler, setup.d, rng),
         model,
         plan.weigh,
         labels=plan.fit.labels,

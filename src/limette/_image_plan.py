@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ._binary import Setup, check_num_samples, check_sampler, neighbourhood
+from ._binary import Setup, check_num_samples, check_sampler, explain_adaptive, neighbourhood
 from ._image_input import baseline, check_image, segment
 from ._many import Neighbourhood
 from ._plan import FitOptions, compose_deferred
 from .compose import is_torch, mask_compose
 from .errors import InputError
+from .explanation import Explanation
 from .image_explanation import ImageExplanation
 from .kernels import get_distance
 from .sampling import BERNOULLI_SCHEME, BernoulliSampler
@@ -118,6 +119,15 @@ class ImagePlan:
     def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
         return neighbourhood(self, instance, rng)
 
+    def explain_adaptive(
+        self,
+        instance: Any,
+        predict_fn: Callable[[Any], Any],
+        rng: np.random.Generator,
+        batch_size: int | None,
+    ) -> Explanation:
+        return explain_adaptive(self, instance, predict_fn, rng, batch_size)
+
     compose = staticmethod(compose_deferred)
 
     def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> ImageExplanation:
@@ -195,12 +205,11 @@ def make_plan(
     random_state: Any,
     device: Any,
     sampler: str = DEFAULT_SAMPLER,
-    many: bool = False,
 ) -> ImagePlan:
     """Check one call's options and bind them to ``explainer``.
 
-    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
-    ``explain`` takes it, ``many=False``).
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+    instance then runs the plan's ``explain_adaptive``).
     """
     fit = FitOptions.build(
         explainer.random_state, random_state, labels, top_labels, num_features,
@@ -209,7 +218,7 @@ def make_plan(
     return ImagePlan(
         explainer=explainer,
         fit=fit,
-        num_samples=check_num_samples(num_samples, many),
+        num_samples=check_num_samples(num_samples),
         hide_color=hide_color,
         segmentation_fn=segmentation_fn,
         device=device,

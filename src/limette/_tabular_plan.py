@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._adaptive import as_auto
+from ._adaptive import as_auto, sample_and_evaluate
+from ._engine import evaluate
 from ._frames import is_frame
 from ._many import Neighbourhood
 from ._plan import FitOptions
@@ -60,11 +62,47 @@ class TabularPlan:
             raise instance.error
         explainer = self.explainer
         row = explainer._encode_row(instance)
-        draw, weigh = explainer._neighbourhood(
+        new_draw, weigh = explainer._neighbourhood(
             row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
         )
-        samples, inputs = draw(self.num_samples, True)
+        samples, inputs = new_draw()(self.num_samples, True)
         return Neighbourhood(samples, weigh(samples), inputs, row)
+
+    def explain_adaptive(
+        self,
+        instance: Any,
+        predict_fn: Callable[[Any], Any],
+        rng: np.random.Generator,
+        batch_size: int | None,
+    ) -> Explanation:
+        """``num_samples="auto"``: batches until a re-run would agree (one row)."""
+        if isinstance(instance, Invalid):
+            raise instance.error
+        explainer = self.explainer
+        row = explainer._encode_row(instance)
+        new_draw, weigh = explainer._neighbourhood(
+            row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
+        )
+        model = partial(
+            evaluate,
+            predict_fn,
+            compose=explainer._model_input,
+            classification=self.classification,
+            batch_size=batch_size,
+        )
+        samples, outputs, extra = sample_and_evaluate(
+            self.num_samples,
+            new_draw,
+            model,
+            weigh,
+            labels=self.fit.labels,
+            top_labels=self.fit.top_labels,
+            classification=self.classification,
+            num_features=self.fit.num_features,
+        )
+        explanation = self.finish(Neighbourhood(samples, weigh(samples), samples, row), outputs)
+        explanation.metadata.update(extra)
+        return explanation
 
     def compose(self, pieces: list[Any]) -> Any:
         rows = pieces[0] if len(pieces) == 1 else joined(pieces)
@@ -144,8 +182,8 @@ def make_plan(
 ) -> TabularPlan:
     """Check one call's options and bind them to ``explainer``.
 
-    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
-    ``explain`` takes it).
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+    instance then runs :meth:`TabularPlan.explain_adaptive`).
     """
     lookup(CONTINUOUS_SAMPLERS, sampling_method, "sampling_method")
     lookup({**SCHEMES, "glime": None}, sampler, "sampler")

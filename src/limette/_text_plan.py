@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ._binary import Setup, check_num_samples, check_sampler, neighbourhood
+from ._binary import Setup, check_num_samples, check_sampler, explain_adaptive, neighbourhood
 from ._many import Neighbourhood
 from ._plan import FitOptions, compose_deferred
 from .errors import InputError
@@ -23,6 +23,7 @@ from .kernels import get_distance
 from .sampling import DEFAULT_SCHEME, UniformCountSampler
 
 if TYPE_CHECKING:
+    from .explanation import Explanation
     from .text import TextExplainer, TextExplanation
 
 #: The text explainer's default ``sampler``: lime's stream (see
@@ -66,6 +67,15 @@ class TextPlan:
 
     def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
         return neighbourhood(self, instance, rng)
+
+    def explain_adaptive(
+        self,
+        instance: Any,
+        predict_fn: Callable[[Any], Any],
+        rng: np.random.Generator,
+        batch_size: int | None,
+    ) -> Explanation:
+        return explain_adaptive(self, instance, predict_fn, rng, batch_size)
 
     compose = staticmethod(compose_deferred)
 
@@ -134,12 +144,11 @@ def make_plan(
     model_regressor: Any,
     random_state: Any,
     sampler: str = DEFAULT_SAMPLER,
-    many: bool = False,
 ) -> TextPlan:
     """Check one call's options and bind them to ``explainer``.
 
-    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
-    ``explain`` takes it, ``many=False``).
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+    instance then runs the plan's ``explain_adaptive``).
     """
     fit = FitOptions.build(
         explainer.random_state, random_state, labels, top_labels, num_features,
@@ -148,6 +157,6 @@ def make_plan(
     return TextPlan(
         explainer=explainer,
         fit=fit,
-        num_samples=check_num_samples(num_samples, many),
+        num_samples=check_num_samples(num_samples),
         sampler=check_sampler(sampler),
     )

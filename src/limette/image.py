@@ -141,8 +141,9 @@ class ImageExplainer:
             Most segments in each explanation.
         num_samples : int, "auto" or AutoSamples
             Perturbed images (the first is the image itself). ``"auto"`` draws batches
-            until the top segments are stable (see :class:`~limette.AutoSamples`);
-            ``metadata`` records ``samples_used`` and ``stop_reason``.
+            until a re-run would likely give the same top segments (see
+            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used``,
+            ``stop_reason`` and the estimate ``redraw_jaccard``.
         batch_size : int, optional
             Images per classifier call; memory is bounded by one batch. By default
             :func:`default_batch_size`: 2 on the CPU (measured fastest for a CNN there),
@@ -190,7 +191,7 @@ class ImageExplainer:
         top_labels: int | None = 5,
         hide_color: Any = None,
         num_features: int = 100000,
-        num_samples: int = 1000,
+        num_samples: int | str | AutoSamples = 1000,
         batch_size: int | None = None,
         segmentation_fn: Any = None,
         distance_metric: str | Callable[..., Any] = "cosine",
@@ -218,7 +219,7 @@ class ImageExplainer:
         images : list of images, or array or tensor of shape (b, H, W) or (b, H, W, 3)
         classifier_fn, labels, top_labels, hide_color, num_features, num_samples, \
 segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
-            As in :meth:`explain` (``num_samples`` must be an integer here).
+            As in :meth:`explain` (with ``"auto"`` each instance stops on its own).
         batch_size : int, optional
             Images per classifier call; a call may hold the masked images of several
             instances. By default :func:`default_batch_size` of the device.
@@ -269,7 +270,7 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         top_labels: int | None = 5,
         hide_color: Any = None,
         num_features: int = 100000,
-        num_samples: int = 1000,
+        num_samples: int | str | AutoSamples = 1000,
         batch_size: int | None = None,
         segmentation_fn: Any = None,
         distance_metric: str | Callable[..., Any] = "cosine",
@@ -287,7 +288,6 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         plan = make_plan(
             self, labels, top_labels, hide_color, num_features, num_samples,
             segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
-            many=True,
         )  # fmt: skip
         if batch_size is None:
             batch_size = default_batch_size(first_device(batch, device))

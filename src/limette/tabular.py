@@ -9,17 +9,14 @@ are kept so that switching is a change of import.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
 
-from ._adaptive import AutoSamples, as_auto, sample_and_evaluate
+from ._adaptive import AutoSamples, Draw
 from ._driver import explain_one, stream
-from ._engine import evaluate
 from ._frames import FrameEncoder, is_frame
-from ._many import Neighbourhood
-from ._random import RandomState, instance_generator
+from ._random import RandomState
 from ._tabular_plan import instance_rows, make_plan
 from ._tabular_sampling import DEFAULT_SAMPLER, TableSampler
 from ._validation import as_float_array, as_row, check_names, lookup
@@ -230,9 +227,10 @@ class TabularExplainer:
             Most features in each explanation.
         num_samples : int, "auto" or AutoSamples
             Perturbed samples (the first is the instance itself). ``"auto"`` draws
-            batches until the top-``num_features`` ranking is stable (see
-            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used`` and
-            ``stop_reason``.
+            batches until the expected top-``num_features`` (at most 5) Jaccard with an
+            independent re-run reaches 0.9 (see :class:`~limette.AutoSamples`);
+            ``metadata`` records ``samples_used``, ``stop_reason`` and the estimate
+            ``redraw_jaccard`` with its standard error ``redraw_jaccard_se``.
         distance_metric : str or callable
             Distance of samples to the instance in the scaled interpretable space.
         model_regressor : scikit-learn regressor or limette surrogate, optional
@@ -261,8 +259,6 @@ class TabularExplainer:
             num_samples, labels, top_labels, num_features, distance_metric,
             model_regressor, sampling_method, random_state, sampler,
         )  # fmt: skip
-        if isinstance(plan.num_samples, AutoSamples):
-            return self._explain_adaptive(plan, data_row, predict_fn, batch_size, progress)
         return explain_one(
             plan, predict_fn, data_row, batch_size=batch_size, progress=progress,
             num_samples=plan.num_samples,
@@ -275,7 +271,7 @@ class TabularExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "euclidean",
         model_regressor: Any = None,
         sampling_method: str = "gaussian",
@@ -298,7 +294,7 @@ class TabularExplainer:
         instances : array-like of shape (n_rows, n_features) or DataFrame
         predict_fn, labels, top_labels, num_features, num_samples, distance_metric, \
 model_regressor, sampling_method, random_state, sampler
-            As in :meth:`explain` (``num_samples`` must be an integer here).
+            As in :meth:`explain` (with ``"auto"`` each row stops on its own).
         batch_size : int, optional
             Rows per model call; a call may hold the samples of several instances.
         chunk_size : int, optional
@@ -349,7 +345,7 @@ model_regressor, sampling_method, random_state, sampler
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "euclidean",
         model_regressor: Any = None,
         sampling_method: str = "gaussian",
@@ -366,11 +362,6 @@ model_regressor, sampling_method, random_state, sampler
         Only a bounded number of chunks is held at a time, so runs larger than memory can
         be written as they go (see :func:`limette.write_explanations`).
         """
-        if as_auto(num_samples) is not None:
-            raise InputError(
-                "num_samples='auto' works with explain, one instance at a time; "
-                "explain_many needs an integer num_samples"
-            )
         rows = instance_rows(self, instances, self._instance_ndim)
         plan = make_plan(
             self,
@@ -391,47 +382,6 @@ model_regressor, sampling_method, random_state, sampler
 
     explain_instance = explain
 
-    def _explain_adaptive(
-        self,
-        plan: Any,
-        data_row: Any,
-        predict_fn: Callable[[Any], Any],
-        batch_size: int | None,
-        progress: bool,
-    ) -> Explanation:
-        """``num_samples="auto"``: batches until the top features are stable (one row)."""
-        row = self._encode_row(data_row)
-        draw, weigh = self._neighbourhood(
-            row,
-            instance_generator(plan.seed),
-            plan.sampler,
-            plan.sampling_method,
-            plan.fit.distance_metric,
-        )
-        model = partial(
-            evaluate,
-            predict_fn,
-            compose=self._model_input,
-            classification=self.classification_,
-            batch_size=batch_size,
-            progress=progress,
-        )
-        samples, outputs, extra = sample_and_evaluate(
-            plan.num_samples,
-            draw,
-            model,
-            weigh,
-            labels=plan.fit.labels,
-            top_labels=plan.fit.top_labels,
-            classification=self.classification_,
-            num_features=plan.fit.num_features,
-        )
-        explanation: Explanation = plan.finish(
-            Neighbourhood(samples, weigh(samples), samples, row), outputs
-        )
-        explanation.metadata.update(extra)
-        return explanation
-
     def _neighbourhood(
         self,
         row: np.ndarray,
@@ -439,31 +389,37 @@ model_regressor, sampling_method, random_state, sampler
         sampler: str,
         sampling_method: str,
         distance_metric: str | Callable[..., Any],
-    ) -> tuple[Callable[[int, bool], tuple[np.ndarray, np.ndarray]], Callable[..., np.ndarray]]:
-        """``draw(n, first)`` of perturbations from one stream, and ``weigh(samples)``."""
+    ) -> tuple[Callable[[], Draw], Callable[..., np.ndarray]]:
+        """``new_draw()``, which starts a stream of perturbations and returns its
+        ``draw(n, first)``, and ``weigh(samples)``."""
         lookup({**SCHEMES, "glime": None}, sampler, "sampler")
         tilt = self._tilt_width(sampler, distance_metric)
         width = self.sampler_.uniform_width(len(row))
-        stream = uniform_stream(DEFAULT_SAMPLER if tilt is not None else sampler, width, rng)
+        scheme = DEFAULT_SAMPLER if tilt is not None else sampler
 
-        def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
-            return self.sampler_.sample(
-                row,
-                n,
-                rng,
-                sampling_method,
-                self.sample_around_instance,
-                tilt_width=tilt,
-                first=first,
-                stream=stream,
-            )
+        def new_draw() -> Draw:
+            stream = uniform_stream(scheme, width, rng)
+
+            def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+                return self.sampler_.sample(
+                    row,
+                    n,
+                    rng,
+                    sampling_method,
+                    self.sample_around_instance,
+                    tilt_width=tilt,
+                    first=first,
+                    stream=stream,
+                )
+
+            return draw
 
         def weigh(samples: np.ndarray) -> np.ndarray:
             if tilt is not None:
                 return np.ones(len(samples))
             return np.asarray(self.kernel_fn(get_distance(distance_metric)(samples)))
 
-        return draw, weigh
+        return new_draw, weigh
 
     def _tilt_width(self, sampler: str, distance_metric: Any) -> float | None:
         """The kernel width GLIME tilts by, or ``None`` for the other samplers."""

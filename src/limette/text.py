@@ -205,8 +205,9 @@ class TextExplainer:
             Most words in each explanation.
         num_samples : int, "auto" or AutoSamples
             Perturbed documents (the first is the document itself). ``"auto"`` draws
-            batches until the top words are stable (see :class:`~limette.AutoSamples`);
-            ``metadata`` records ``samples_used`` and ``stop_reason``.
+            batches until a re-run would likely give the same top words (see
+            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used``,
+            ``stop_reason`` and the estimate ``redraw_jaccard``.
         distance_metric : str or callable
             Distance of the binary rows to the instance, multiplied by 100 as in lime;
             ``"cosine"`` is computed in closed form.
@@ -252,7 +253,7 @@ class TextExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
@@ -276,7 +277,7 @@ class TextExplainer:
         texts : sequence of str
         classifier_fn, labels, top_labels, num_features, num_samples, distance_metric, \
 model_regressor, random_state, sampler
-            As in :meth:`explain` (``num_samples`` must be an integer here).
+            As in :meth:`explain` (with ``"auto"`` each instance stops on its own).
         batch_size : int, optional
             Documents per call of ``classifier_fn``; a call may hold the perturbed
             documents of several texts. By default as many as fit in about 16 MB of the
@@ -323,7 +324,7 @@ model_regressor, random_state, sampler
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int = 5000,
+        num_samples: int | str | AutoSamples = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
@@ -338,7 +339,7 @@ model_regressor, random_state, sampler
         docs = documents(texts)
         plan = make_plan(
             self, labels, top_labels, num_features, num_samples, distance_metric,
-            model_regressor, random_state, sampler, many=True,
+            model_regressor, random_state, sampler,
         )  # fmt: skip
         return stream(
             plan,

@@ -53,7 +53,7 @@ def _gaussian_world(beta, root, replicates, rng):
 def test_estimate_matches_the_simulated_truth_of_a_gaussian_coefficient_vector(scale):
     """Coefficients b ~ N(β, Σ) with Σ known: the expected top-3 Jaccard of two runs,
     simulated directly with 200 000 pairs, against the estimator averaged over 100 runs
-    that see only one pooled vector and 8 replicates each (and, at ``scale``, the
+    that see only one pooled vector and 4 replicates each (and, at ``scale``, the
     prediction for twice the samples)."""
     beta = np.array([3.0, -2.5, 1.8, 1.1, -0.8, 0.5, 0.2, 0.0])
     A = np.random.default_rng(2).normal(size=(8, 8)) * 0.15
@@ -64,9 +64,14 @@ def test_estimate_matches_the_simulated_truth_of_a_gaussian_coefficient_vector(s
         beta + root_scale * z[0] @ root.T, beta + root_scale * z[1] @ root.T, 3
     ).mean()
     rng = np.random.default_rng(4)
-    estimates = [_gaussian_world(beta, root, 8, rng).jaccard(scale) for _ in range(100)]
+    models = [_gaussian_world(beta, root, 4, rng) for _ in range(100)]
+    estimates = np.array([model.jaccard(scale) for model in models])
     assert 0.85 < truth < 0.99
-    assert np.mean(estimates) == pytest.approx(truth, abs=0.05)
+    # within 0.06; near 1 it leans low (a noisy covariance spreads the simulated runs)
+    assert np.mean(estimates) == pytest.approx(truth, abs=0.06)
+    if scale == 1.0:  # the jackknife standard error against the estimates' own spread
+        errors = np.array([model.standard_error() for model in models])
+        assert 0.5 < np.mean(errors) / np.std(estimates) < 2.0
 
 
 def test_more_samples_never_lower_the_prediction_and_size_the_batch():
@@ -79,7 +84,6 @@ def test_more_samples_never_lower_the_prediction_and_size_the_batch():
     assert 1000 < wanted < 10**6
     assert model.jaccard(1000 / wanted) >= 0.99
     assert model.samples_for(0.0, 1000, 10**6) == 1250  # the first step of the grid
-    assert 0.0 <= model.standard_error() < 0.2
 
 
 def test_replicate_fits_see_their_own_rows_and_the_instance():

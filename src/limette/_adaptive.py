@@ -5,7 +5,7 @@ explanation and an independent re-run (default 0.9, ``K = num_features`` up to 5
 samples come as ``R`` independent replicates, each its own randomisation of the sampler
 (its own Sobol stream under its own random shift, or plain random draws), batch after batch;
 the explanation is fitted on all of them. After each batch
-:func:`limette._redraw.fit_redraw_model` fits lime's ridge (``alpha=1``, every feature) on
+:class:`limette._redraw.ReplicateMoments` fits lime's ridge (``alpha=1``, every feature) on
 the pooled samples and on each replicate, and estimates the expected re-draw Jaccard from
 the replicates' spread; sampling stops when the estimate reaches the target. Otherwise the
 same model says how many samples would reach it (variance falling like ``1 / n``), and the
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ._engine import choose_labels
-from ._redraw import fit_redraw_model
+from ._redraw import ReplicateMoments
 from ._validation import check_positive_int
 from .errors import InputError
 
@@ -128,7 +128,8 @@ def adaptive_samples(
     draws = [new_draw() for _ in range(rule.replicates)]
     samples_parts: list[np.ndarray] = []
     output_parts: list[np.ndarray] = []
-    owner_parts: list[np.ndarray] = []
+    moments: ReplicateMoments | None = None
+    labels: list[int] = []
     size, used, looks = min(rule.batch, rule.max_samples), 0, 0
     while True:
         looks += 1
@@ -136,13 +137,14 @@ def adaptive_samples(
         new_samples, inputs, owner = _batch(draws, per, used == 0)
         samples_parts.append(new_samples)
         output_parts.append(model(inputs))
-        owner_parts.append(owner)
-        used += len(new_samples)
         samples, values = np.concatenate(samples_parts), np.concatenate(output_parts)
-        labels = list(labels_of(values[0]))
-        estimate = fit_redraw_model(
-            samples, values[:, labels], weigh(samples), np.concatenate(owner_parts), k
-        )
+        if moments is None:
+            labels = list(labels_of(values[0]))
+            moments = ReplicateMoments.empty(rule.replicates, samples.shape[1], len(labels))
+        new = slice(used, used + len(new_samples))
+        moments.add(new_samples, values[new][:, labels], weigh(samples)[new], owner)
+        used += len(new_samples)
+        estimate = moments.model(k)
         jaccard, error = estimate.jaccard(), estimate.standard_error()
         if jaccard - CAUTION * error >= rule.target:
             reason = "target"

@@ -31,14 +31,18 @@ from functools import cached_property
 
 import numpy as np
 
-from ._design import WeightedDesign
-
-__all__ = ["RedrawModel", "expected_jaccard", "fit_redraw_model", "top_k_jaccard"]
+__all__ = [
+    "RedrawModel",
+    "ReplicateMoments",
+    "expected_jaccard",
+    "fit_redraw_model",
+    "top_k_jaccard",
+]
 
 #: Pairs of simulated runs per estimate.
-SIMULATED_PAIRS = 512
+SIMULATED_PAIRS = 256
 #: Bootstrap centres ``b*`` of the bias correction (the simulated pairs shared among them).
-BOOTSTRAP_CENTRES = 64
+BOOTSTRAP_CENTRES = 32
 #: Weight of the shrinkage target, in replicates' worth of degrees of freedom.
 PRIOR_DOF = 8
 #: Above this many features the shrinkage target keeps only its diagonal.
@@ -192,6 +196,71 @@ class RedrawModel:
         return most
 
 
+@dataclass(eq=False)
+class ReplicateMoments:
+    """Weighted moments (``Σw``, ``Σwx``, ``Σwxxᵀ``, ``Σwy``, ``Σwxyᵀ``) of each replicate,
+    and of the rows every replicate shares (the instance), added batch by batch: a look at
+    the data costs a pass over the new samples only."""
+
+    weight: np.ndarray  # (R + 1,), the last entry for the shared rows
+    x: np.ndarray  # (R + 1, d)
+    xx: np.ndarray  # (R + 1, d, d)
+    y: np.ndarray  # (R + 1, T)
+    xy: np.ndarray  # (R + 1, d, T)
+
+    @classmethod
+    def empty(cls, replicates: int, d: int, targets: int) -> ReplicateMoments:
+        size = replicates + 1
+        return cls(
+            np.zeros(size), np.zeros((size, d)), np.zeros((size, d, d)),
+            np.zeros((size, targets)), np.zeros((size, d, targets)),
+        )  # fmt: skip
+
+    def add(
+        self, samples: np.ndarray, targets: np.ndarray, weights: np.ndarray, owner: np.ndarray
+    ) -> None:
+        """Add rows; ``owner[i]`` is the replicate of row ``i`` (``-1``: shared)."""
+        for r in range(-1, len(self.weight) - 1):
+            rows = np.flatnonzero(owner == r)
+            if not len(rows):
+                continue
+            X, Y, w = samples[rows], targets[rows], weights[rows]
+            weighted = X * w[:, None]
+            self.weight[r] += w.sum()
+            self.x[r] += weighted.sum(axis=0)
+            self.xx[r] += weighted.T @ X
+            self.y[r] += w @ Y
+            self.xy[r] += weighted.T @ Y
+
+    def _ridge(self, index: slice | list[int], alpha: float) -> tuple[np.ndarray, np.ndarray]:
+        """Ridge coefficients ``(d, T)`` and centred Gram matrix of the summed moments."""
+        weight = self.weight[index].sum()
+        x, y = self.x[index].sum(axis=0), self.y[index].sum(axis=0)
+        gram = self.xx[index].sum(axis=0) - np.outer(x, x) / weight
+        cross = self.xy[index].sum(axis=0) - np.outer(x, y) / weight
+        a = gram + alpha * np.eye(len(x))
+        try:
+            return np.linalg.solve(a, cross), gram
+        except np.linalg.LinAlgError:
+            return np.linalg.lstsq(a, cross, rcond=None)[0], gram
+
+    def model(self, k: int, alpha: float = 1.0) -> RedrawModel:
+        """The :class:`RedrawModel` of ridge fits (``alpha``, every feature): pooled, and
+        each replicate with the shared rows."""
+        shared = len(self.weight) - 1
+        coef, gram = self._ridge(slice(None), alpha)
+        replicates = [self._ridge([r, shared], alpha)[0] for r in range(shared)]
+        d = len(gram)
+        if d > FULL_TARGET_MAX:  # the diagonal of (G + αI)⁻¹ G (G + αI)⁻¹, roughly
+            diagonal = np.maximum(np.diag(gram), 0.0)
+            root = np.sqrt(diagonal) / (diagonal + alpha)
+        else:  # G and (G + αI)⁻¹ share their eigenvectors
+            values, vectors = np.linalg.eigh((gram + gram.T) / 2)
+            values = np.maximum(values, 0.0)
+            root = vectors * (np.sqrt(values) / (values + alpha))
+        return RedrawModel(coef, np.stack(replicates), root, k)
+
+
 def fit_redraw_model(
     samples: np.ndarray,
     targets: np.ndarray,
@@ -203,23 +272,7 @@ def fit_redraw_model(
     """The :class:`RedrawModel` of ridge fits (``alpha``, every feature) of ``samples``
     (``n × d``) against ``targets`` (``n × T``) with ``weights``; ``owner[i]`` is the
     replicate of sample ``i`` (``-1`` for the instance's own row, which every replicate
-    fit includes)."""
-    d = samples.shape[1]
-    every, columns = np.arange(d), np.arange(targets.shape[1])
-    pooled = WeightedDesign(samples, targets, weights)
-    coef = pooled.ridge(alpha, every, columns)
-    replicates = []
-    shared = np.flatnonzero(owner < 0)
-    for r in range(int(owner.max()) + 1):
-        rows = np.concatenate([shared, np.flatnonzero(owner == r)])
-        design = WeightedDesign(samples[rows], targets[rows], weights[rows])
-        replicates.append(design.ridge(alpha, every, columns))
-    gram = pooled.gram
-    if d > FULL_TARGET_MAX:  # the diagonal of (G + αI)⁻¹ G (G + αI)⁻¹, roughly
-        diagonal = np.maximum(np.diag(gram), 0.0)
-        root = np.sqrt(diagonal) / (diagonal + alpha)
-    else:  # G and (G + αI)⁻¹ share their eigenvectors
-        values, vectors = np.linalg.eigh(gram)
-        values = np.maximum(values, 0.0)
-        root = vectors * (np.sqrt(values) / (values + alpha))
-    return RedrawModel(coef, np.stack(replicates), root, k)
+    fit includes). :class:`ReplicateMoments` does the same batch by batch."""
+    moments = ReplicateMoments.empty(int(owner.max()) + 1, samples.shape[1], targets.shape[1])
+    moments.add(samples, targets, weights, owner)
+    return moments.model(k, alpha)

@@ -102,3 +102,17 @@ def test_bad_auto_values(linear):
         AutoSamples(target=1.5)
     with pytest.raises(InputError, match="replicates"):
         AutoSamples(replicates=1)
+
+
+def test_report_says_what_auto_reached(linear):
+    from limette.report import render_fragment
+
+    explainer, X = linear
+    e = explainer.explain(
+        X[0], lambda r: r @ [5.0, -4.0, 3.0, 0.0, 0.0, 0.1], num_features=3,
+        num_samples="auto", random_state=0,
+    )  # fmt: skip
+    html = render_fragment(e)
+    estimate = f"{e.metadata['redraw_jaccard']:.2f} ± {e.metadata['redraw_jaccard_se']:.2f}"
+    assert "1000 samples, stopped: target" in html
+    assert f"expected top-3 Jaccard with a re-run {estimate} (target 0.90)" in html

@@ -384,6 +384,30 @@ def auto_section(args: argparse.Namespace) -> None:
     )
 
 
+def tie_runs(args: argparse.Namespace) -> None:
+    """A tie: two equally weighted features of a linear model plus noise, ``top_k=1`` (two
+    runs agree half the time); how many of 20 seeds ``auto`` runs to its cap of 8000."""
+    from limette import AutoSamples
+
+    X = np.random.default_rng(0).normal(size=(500, 6))
+    explainer = TabularExplainer(X, mode="regression", discretize_continuous=False)
+    scale, noise = X.std(axis=0), np.random.default_rng(1)
+
+    def model(rows):
+        return rows[:, 0] / scale[0] + rows[:, 1] / scale[1] + noise.normal(size=len(rows))
+
+    rule = AutoSamples(top_k=1, batch=500, max_samples=8000)
+    used = [
+        explainer.explain(
+            X[0], model, num_features=2, num_samples=rule, random_state=seed
+        ).metadata["samples_used"]
+        for seed in range(5 if args.quick else 20)
+    ]
+    early = sorted(n for n in used if n < 8000)
+    print(f"\nA tie (top_k=1): {len(used) - len(early)} of {len(used)} runs reach the cap; "
+          f"early stops at {early}")  # fmt: skip
+
+
 def replicates_section(args: argparse.Namespace) -> None:
     """What splitting ``auto``'s samples into replicates costs: the total variance of the 30
     weights (``feature_selection="none"``) over 20 re-draws, one Sobol stream against
@@ -440,6 +464,7 @@ def replicates_section(args: argparse.Namespace) -> None:
     ):
         for method in names:
             setattr(owner, method, timed(getattr(owner, method), "estimator"))
+    tie_runs(args)
     ours = TabularExplainer(Xtr)
     print("\nTime of `auto` against a fixed run of the samples it used (ms, median of 5)\n")
     print("| row | samples | looks | auto (model, estimator) | fixed (model) | auto / fixed |")

@@ -25,7 +25,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 
 from limette import ImageExplainer, TextExplainer  # noqa: E402
-from limette._demo_models import review_pipeline, rotten_tomatoes  # noqa: E402
+from limette.cli._demo_models import review_pipeline, rotten_tomatoes  # noqa: E402
 
 
 def median_seconds(run: Callable[[], Any], repeats: int) -> float:

@@ -417,7 +417,7 @@ def replicates_section(args: argparse.Namespace) -> None:
     import time
 
     from limette import AutoSamples
-    from limette import _redraw as redraw
+    from limette.engine import redraw
 
     data = load_breast_cancer()
     Xtr, Xte, ytr, _ = train_test_split(data.data, data.target, test_size=0.2, random_state=42)
@@ -527,7 +527,7 @@ def expectation_section(quick: bool) -> None:
     """
     from itertools import product
 
-    from limette._engine import explanation_fields
+    from limette.engine.evaluate import explanation_fields
     from limette.sampling import BernoulliSampler, UniformCountSampler
     from limette.surrogates import Ridge
 
@@ -583,7 +583,7 @@ def synthetic_section(quick: bool) -> None:
     plain sampling (``scheme="random"``), with lime's image kernel (cosine distance x 100,
     width 25).
     """
-    from limette._engine import explanation_fields
+    from limette.engine.evaluate import explanation_fields
     from limette.sampling import BernoulliSampler, KernelWeightedSampler, UniformCountSampler
     from limette.surrogates import Ridge
 
@@ -702,7 +702,7 @@ def text_section(quick: bool) -> None:
     fresh), re-drawn with seeds 0.. for each sampler at two sample sizes.
     """
     from limette import TextExplainer
-    from limette._demo_models import review_documents, review_pipeline, vader_classifier
+    from limette.cli._demo_models import review_documents, review_pipeline, vader_classifier
 
     short, long = review_documents()
     vader, tfidf = vader_classifier(), review_pipeline().predict_proba
@@ -770,7 +770,7 @@ def image_section(quick: bool) -> None:
     import torch
 
     from limette import ImageExplainer
-    from limette._demo_models import image_classifier, load_efficientnet_lite0, sample_image_224
+    from limette.cli._demo_models import image_classifier, load_efficientnet_lite0, sample_image_224
 
     torch.set_num_threads(1)
     classifier = image_classifier(load_efficientnet_lite0())
@@ -806,7 +806,7 @@ def image_crossing_section(args: argparse.Namespace) -> None:
     import torch
 
     from limette import ImageExplainer
-    from limette._demo_models import image_classifier, load_efficientnet_lite0, sample_image_224
+    from limette.cli._demo_models import image_classifier, load_efficientnet_lite0, sample_image_224
 
     device = torch.device(args.device)
     classify = image_classifier(load_efficientnet_lite0().to(device))

@@ -27,7 +27,7 @@ import torch  # noqa: E402
 
 from limette import KernelShap, Lime  # noqa: E402
 from limette.compose import mask_compose  # noqa: E402
-from limette.tensor import _ELEMENTS_PER_CALL  # noqa: E402
+from limette.tensor.attribution import _ELEMENTS_PER_CALL  # noqa: E402
 
 torch.set_num_threads(1)
 warnings.filterwarnings("ignore")
@@ -155,7 +155,7 @@ def part_mlp(quick, rows):
 def part_image(quick, samples, repeats, rows):
     from skimage.segmentation import slic
 
-    from limette._demo_models import (
+    from limette.cli._demo_models import (
         IMAGENET_MEAN,
         IMAGENET_STD,
         chelsea_224,

@@ -25,7 +25,7 @@ from typing import Any  # noqa: E402
 from lime.lime_text import LimeTextExplainer  # noqa: E402
 
 from limette import TextExplainer  # noqa: E402
-from limette._demo_models import review_documents, review_pipeline, vader_classifier  # noqa: E402
+from limette.cli._demo_models import review_documents, review_pipeline, vader_classifier  # noqa: E402
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from limette.report import notebook_html, render_report
 
 import limette
 from _factories import make_explanation, many_features
-from limette.report import notebook_html, render_report
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -225,7 +225,7 @@ def test_text_report_in_the_browser(browser, tmp_path):
 def test_image_report_in_the_browser(browser, tmp_path):
     if not hasattr(limette, "ImageExplainer"):
         pytest.skip("limette.ImageExplainer is not on this branch yet")
-    from limette._cli_inputs import grid_segmentation
+    from limette.cli._inputs import grid_segmentation
 
     image = np.zeros((32, 32, 3))
     image[:16] = 1.0

@@ -278,7 +278,7 @@ def image_files(tmp_path_factory):
 
 
 def test_onnx_classifier_known_answer(image_files):
-    from limette._cli_inputs import OnnxClassifier, load_image
+    from limette.cli._inputs import OnnxClassifier, load_image
 
     folder, weights = image_files
     classifier = OnnxClassifier(str(folder / "tiny.onnx"), (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
@@ -293,7 +293,7 @@ def test_onnx_classifier_known_answer(image_files):
 
 
 def test_onnx_model_with_a_fixed_batch_of_one(image_files, tmp_path):
-    from limette._cli_inputs import OnnxClassifier
+    from limette.cli._inputs import OnnxClassifier
 
     weights = _tiny_onnx(tmp_path / "one.onnx", batch=1)
     classifier = OnnxClassifier(str(tmp_path / "one.onnx"), (0.0,) * 3, (1.0,) * 3)
@@ -513,7 +513,7 @@ def test_text_end_to_end(text_model):
 
 # -------------------------------------------------------------------------- demo
 def test_demo_passes_options_to_its_sections(tmp_path, monkeypatch, capsys):
-    from limette import _demo
+    from limette.cli import _demo
 
     monkeypatch.setattr(_demo, "SECTIONS", [_demo.tabular_section])
     code = main(

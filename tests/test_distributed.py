@@ -284,7 +284,7 @@ def test_spark_helper_gives_the_local_answer(cancer, cancer_forest, monkeypatch)
 
 
 def test_shipped_work_is_unpickled_once_per_process():
-    from limette._driver import _dumps, _Shipped, _unship
+    from limette.engine.driver import _dumps, _Shipped, _unship
 
     shipped = _Shipped("token-1", _dumps(({"model": 1}, len)))
     first, second = _unship(shipped), _unship(shipped)

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from limette._design import WeightedDesign
-from limette._engine import choose_labels, evaluate, weighted_r2
 from limette._random import instance_generator, resolve_seed
+from limette.engine.evaluate import choose_labels, evaluate, weighted_r2
 from limette.errors import InputError, LimetteError, ModelOutputError
 
 

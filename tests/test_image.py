@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from limette.segmentation import grid
 from scipy.ndimage import gaussian_filter
 
 from limette import Explanation, ImageExplainer, ImageExplanation
-from limette._image_input import BLUR_FRACTION
 from limette._random import instance_generator, resolve_seed
 from limette.errors import InputError, ModelCallError, UnknownOptionError
+from limette.image._input import BLUR_FRACTION
 from limette.sampling import BernoulliSampler
-from limette.segmentation import grid
 
 WEIGHTS = np.array([0.9, -0.7, 0.5, -0.35, 0.25, 0.15, -0.1, 0.05, 0.0, 0.6, -0.45, 0.3])
 
@@ -215,7 +215,6 @@ def test_png_decodes_back(image):
     import io
 
     import matplotlib.image
-
     from limette.plot_image import encode_png
 
     rgb = (image * 255).astype(np.uint8)
@@ -297,13 +296,13 @@ def test_efficientnet_on_chelsea_points_at_the_cat():
     pytest.importorskip("skimage")
     import torch
 
-    from limette._demo_models import (
+    from limette.cli._demo_models import (
         IMAGENET_CATS,
         chelsea_224,
         image_classifier,
         load_efficientnet_lite0,
     )
-    from limette._image_input import segment_means
+    from limette.image._input import segment_means
 
     torch.set_num_threads(1)
     image = chelsea_224()

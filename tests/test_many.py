@@ -336,7 +336,7 @@ def test_the_view_of_thread_pools_is_rebuilt_after_an_import(tmp_path, monkeypat
     import importlib
     import sys
 
-    from limette import _threads
+    from limette.engine import threads as _threads
 
     first = _threads._controller()
     assert _threads._controller() is first  # nothing imported in between: kept (3 ms each)

@@ -5,11 +5,11 @@ from functools import partial
 
 import numpy as np
 import pytest
+from limette.segmentation import grid
 
 from limette import ImageExplainer
-from limette._plan import Deferred
+from limette.engine.plan import Deferred
 from limette.errors import InputError, InstanceError, ModelCallError
-from limette.segmentation import grid
 
 SIZE = 8
 W = np.random.default_rng(0).integers(-1, 3, size=(SIZE, SIZE, 3)).astype(float)
@@ -112,7 +112,7 @@ def test_masked_images_are_built_per_call(explainer, images, batch_size, sizes):
 
 
 def _plan(explainer):
-    from limette._image_plan import make_plan
+    from limette.image._plan import make_plan
 
     return make_plan(explainer, (1,), None, 0, 10, 40, None, "cosine", None, 0, None)
 

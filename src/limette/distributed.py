@@ -44,8 +44,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from ._driver import check_allocator
 from ._random import resolve_seed
+from .engine.driver import check_allocator
 from .errors import MissingDependencyError
 from .explanation_set import ExplanationSet
 

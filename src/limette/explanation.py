@@ -263,13 +263,13 @@ class Explanation:
     # ------------------------------------------------------------- plots, HTML
     def as_pyplot_figure(self, label: int | None = None, **kwargs: Any) -> Any:
         """A matplotlib figure with lime's bar chart of weights for ``label``."""
-        from .plot import plot_weights
+        from .views.plot import plot_weights
 
         return plot_weights(self, label=label, **kwargs).figure
 
     def to_html(self) -> str:
         """A self-contained HTML page showing the explanation (all user text escaped)."""
-        from .report import render_report
+        from .views.report import render_report
 
         return render_report([self])
 
@@ -279,7 +279,7 @@ class Explanation:
             handle.write(self.to_html())
 
     def _repr_html_(self) -> str:
-        from .report import notebook_html
+        from .views.report import notebook_html
 
         return notebook_html(self)
 

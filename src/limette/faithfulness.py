@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from ._engine import evaluate
 from ._random import RandomState, instance_generator, resolve_seed
 from ._validation import as_float_array, check_positive_int
+from .engine.evaluate import evaluate
 from .errors import InputError
 from .explanation import Explanation
 

@@ -2,7 +2,7 @@
 
 A sampler's ``sample(n, d, rng)`` returns an ``(n, d)`` float array of 0/1 whose first
 row is all ones (the instance itself). Tabular rows are sampled differently (from training
-statistics) in :mod:`limette._tabular_sampling`, from the same uniform streams.
+statistics) in :mod:`limette.tabular._sampling`, from the same uniform streams.
 
 Every sampler turns uniform numbers into samples, so *how the uniforms are drawn* is a
 separate choice (:func:`uniform_stream`): ``"random"`` (independent, lime's plain

@@ -1,0 +1,252 @@
+"""Explain a chunk of instances in one process: large model calls across instances.
+
+An explainer plugs in with a :class:`Plan`, two small hooks and a composer:
+
+- ``prepare(instance, rng) -> Neighbourhood``: the instance's interpretable samples,
+  their kernel weights, and ``inputs``, ``n`` model rows in any sliceable form;
+- ``compose(pieces) -> model input``: one model call's input from slices of the
+  ``inputs`` of one or more consecutive instances (in order);
+- ``finish(neighbourhood, outputs) -> Explanation``: everything after the model call.
+
+A plan whose ``num_samples`` is an :class:`~limette.AutoSamples` rule also has
+``explain_adaptive(instance, predict_fn, rng, batch_size) -> Explanation``: each such
+instance samples in batches and stops on its own, with its own model calls.
+
+:func:`run_chunk` prepares instances one after another, queues their rows, and calls
+the model on up to ``batch_size`` rows at a time, so one call may span several instances
+and memory is bounded by one batch.
+Every instance gets a fresh generator from the same seed and its outputs in a fresh
+array, so its explanation is the same bit for bit whatever else shares its chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .._random import instance_generator
+from .._validation import as_model_output
+from ..errors import LimetteError, ModelCallError
+from ..explanation import Explanation
+from .adaptive import AutoSamples
+from .workspace import reusing_arrays
+
+Outcome = tuple[int, "Explanation | BaseException"]
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbourhood:
+    """One instance's perturbations: what the model is asked about and how to weigh it.
+
+    ``samples`` are the interpretable samples ``(n, d)`` (row 0 is the instance),
+    ``weights`` their kernel weights ``(n,)``, ``inputs`` the ``n`` model rows in any
+    form that slices (an array, a list of texts, a lazy masked-image batch), and
+    ``state`` whatever ``finish`` needs besides (the encoded row, the image).
+    """
+
+    samples: np.ndarray
+    weights: np.ndarray
+    inputs: Any
+    state: Any = None
+
+    @property
+    def n(self) -> int:
+        """Number of samples."""
+        return len(self.samples)
+
+
+class Plan(Protocol):
+    """One call's recipe: what an explainer gives the engine to explain many instances."""
+
+    @property
+    def classification(self) -> bool:
+        """Whether the model returns class probabilities."""
+        ...
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        """The seed every instance's generator is built from."""
+        ...
+
+    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+        """Sample the neighbourhood of one instance (may raise for a bad instance)."""
+        ...
+
+    def compose(self, pieces: list[Any]) -> Any:
+        """The model's input for slices of consecutive instances' ``inputs``."""
+        ...
+
+    def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> Explanation:
+        """Build the explanation from the model's outputs ``(n, k)``."""
+        ...
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """An instance whose rows are queued for the model."""
+
+    index: int
+    hood: Neighbourhood
+    parts: list[np.ndarray] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+def _call(
+    plan: Plan, predict_fn: Callable[[Any], Any], pieces: list[Any], rows: int, where: str
+) -> np.ndarray:
+    """One model call on ``pieces``; model errors become :class:`ModelCallError`.
+
+    Messages name the model as the plan's ``model_name`` (e.g. lime's ``classifier_fn``).
+    """
+    name = getattr(plan, "model_name", "predict_fn")
+    inputs = plan.compose(pieces)
+    try:
+        raw = predict_fn(inputs)
+    except LimetteError:
+        raise
+    except Exception as error:
+        raise ModelCallError(f"{name} raised {type(error).__name__} on {where}: {error}") from error
+    return as_model_output(raw, rows, name, plan.classification)
+
+
+class _Chunk:
+    """The queue of one chunk: instances in, outcomes out.
+
+    A model call holds whole instances, as many as fit in ``batch_size`` rows; an
+    instance larger than that is split into calls of its own. An instance's rows thus
+    always sit at the same offsets of the same-sized calls, however many instances
+    share its chunk, so even a model whose last bits depend on the batch it is in
+    gives the same outputs inside ``explain_many`` as alone.
+    """
+
+    def __init__(
+        self, plan: Plan, predict_fn: Callable[[Any], Any], batch_size: int | None
+    ) -> None:
+        self.plan, self.predict_fn, self.batch_size = plan, predict_fn, batch_size
+        self.queue: list[_Waiting] = []
+        self.queued = 0
+        self.outcomes: list[Outcome] = []
+
+    def add(self, index: int, instance: Any) -> None:
+        if isinstance(getattr(self.plan, "num_samples", None), AutoSamples):
+            self._adaptive(index, instance)
+            return
+        try:
+            hood = self.plan.prepare(instance, instance_generator(self.plan.seed))
+        except Exception as error:
+            self.outcomes.append((index, error))
+            return
+        size = self.batch_size or hood.n
+        if self.queue and self.queued + hood.n > size:
+            self._run()
+        self.queue.append(_Waiting(index, hood))
+        self.queued += hood.n
+        if self.queued >= size:
+            self._run()
+
+    def _adaptive(self, index: int, instance: Any) -> None:
+        """``num_samples="auto"``: the instance draws and calls the model on its own,
+        batch after batch, until it stops (the plan's ``explain_adaptive``)."""
+        rng = instance_generator(self.plan.seed)
+        try:
+            explanation = self.plan.explain_adaptive(  # type: ignore[attr-defined]
+                instance, self.predict_fn, rng, self.batch_size
+            )
+        except Exception as error:
+            self.outcomes.append((index, error))
+        else:
+            self.outcomes.append((index, explanation))
+
+    def flush(self) -> list[Outcome]:
+        if self.queue:
+            self._run()
+        return sorted(self.outcomes, key=lambda outcome: outcome[0])
+
+    def _run(self) -> None:
+        queue, self.queue, self.queued = self.queue, [], 0
+        if len(queue) == 1:
+            self._alone(queue[0])
+        else:
+            try:
+                outputs = _call(
+                    self.plan,
+                    self.predict_fn,
+                    [waiting.hood.inputs for waiting in queue],
+                    sum(waiting.hood.n for waiting in queue),
+                    f"a batch of {len(queue)} instances",
+                )
+            except Exception:
+                for waiting in queue:  # retried instance by instance: only real failures are lost
+                    self._alone(waiting)
+            else:
+                starts = np.cumsum([0] + [waiting.hood.n for waiting in queue])
+                for waiting, start, stop in zip(queue, starts[:-1], starts[1:]):
+                    waiting.parts.append(outputs[start:stop])
+        for waiting in queue:
+            self._finish(waiting)
+
+    def _alone(self, waiting: _Waiting) -> None:
+        """Call the model on one instance's rows, ``batch_size`` at a time."""
+        n = waiting.hood.n
+        waiting.parts.clear()
+        size = min(self.batch_size or n, n)
+        for start in range(0, n, size):
+            rows = slice(start, min(start + size, n))
+            try:
+                waiting.parts.append(
+                    _call(
+                        self.plan,
+                        self.predict_fn,
+                        [waiting.hood.inputs[rows]],
+                        rows.stop - rows.start,
+                        f"samples {rows.start}..{rows.stop - 1} of {n}",
+                    )
+                )
+            except Exception as error:
+                waiting.error = error
+                return
+
+    def _finish(self, waiting: _Waiting) -> None:
+        if waiting.error is not None:
+            self.outcomes.append((waiting.index, waiting.error))
+            return
+        try:
+            widths = {part.shape[1] for part in waiting.parts}
+            if len(widths) > 1:
+                raise LimetteError(
+                    f"predict_fn returned a different number of outputs across batches: {widths}"
+                )
+            outputs = np.concatenate(waiting.parts, axis=0)  # a fresh array, however split
+            self.outcomes.append((waiting.index, self.plan.finish(waiting.hood, outputs)))
+        except Exception as error:
+            self.outcomes.append((waiting.index, error))
+
+
+def run_chunk(
+    plan: Plan,
+    predict_fn: Callable[[Any], Any],
+    instances: Sequence[Any],
+    indices: Sequence[int],
+    batch_size: int | None,
+    on_done: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """Explain ``instances`` (numbered ``indices``); one outcome per instance, in order.
+
+    An outcome is ``(index, Explanation)`` or ``(index, exception)``: nothing raises
+    for one instance, so every instance is accounted for exactly once.
+    """
+    chunk = _Chunk(plan, predict_fn, batch_size)
+    reported = 0
+    with reusing_arrays(batch_size):
+        for index, instance in zip(indices, instances):
+            chunk.add(int(index), instance)
+            if on_done is not None and len(chunk.outcomes) > reported:
+                on_done(len(chunk.outcomes) - reported)
+                reported = len(chunk.outcomes)
+        outcomes = chunk.flush()
+    if on_done is not None and len(outcomes) > reported:
+        on_done(len(outcomes) - reported)
+    return outcomes

@@ -1,0 +1,232 @@
+"""The image explainer's hooks for the many-instance engine (:mod:`limette.engine.chunk`).
+
+``prepare`` segments one image, builds its baseline and draws its binary samples and
+weights; the masked images are composed only when a model call needs them
+(:class:`~limette.engine.plan.Deferred`), on the image's device, so memory is bounded by one
+batch and torch tensors never leave their device; the composed batches of several
+instances' slices are concatenated. ``finish`` packages the
+:class:`~limette.image_explanation.ImageExplanation`. ``explain`` and ``explain_many``
+both run through these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from ..compose import is_torch, mask_compose
+from ..engine.binary import (
+    Setup,
+    check_num_samples,
+    check_sampler,
+    explain_adaptive,
+    neighbourhood,
+)
+from ..engine.chunk import Neighbourhood
+from ..engine.plan import FitOptions, compose_deferred
+from ..errors import InputError
+from ..explanation import Explanation
+from ..kernels import get_distance
+from ..sampling import BERNOULLI_SCHEME, BernoulliSampler
+from ._input import baseline, check_image, segment
+from .explanation import ImageExplanation
+
+if TYPE_CHECKING:
+    from .explainer import ImageExplainer
+
+#: The image explainer's default ``sampler``: scrambled Sobol points (see
+#: :data:`limette.sampling.BERNOULLI_SCHEME` for the measurement); ``"random"`` is lime's.
+DEFAULT_SAMPLER = BERNOULLI_SCHEME
+
+
+@dataclass(frozen=True)
+class MaskComposer:
+    """Builds the masked images of a batch of samples: ``keep[:, segments]`` vs a baseline."""
+
+    segments: Any
+    image: Any
+    baseline: Any
+
+    def __call__(self, keep: np.ndarray) -> Any:
+        return mask_compose(keep, self.segments, self.image, self.baseline)
+
+    @classmethod
+    def build(
+        cls, image: np.ndarray, segments: np.ndarray, base: np.ndarray, device: Any
+    ) -> MaskComposer:
+        """A composer on the host (``device=None``) or on a torch device.
+
+        The baseline is expanded to the image's shape once, so that each batch is one gather
+        of the keep flags per pixel and one masked copy of whole pixels.
+        """
+        full_base = np.array(np.broadcast_to(base, image.shape), order="C")
+        if device is None:
+            return cls(segments[..., None], image, full_base)
+        import torch
+
+        full = np.array(np.broadcast_to(segments[..., None], image.shape), order="C")
+        return cls(
+            torch.as_tensor(full, device=device),
+            torch.as_tensor(image, device=device),
+            torch.as_tensor(full_base, device=device),
+        )
+
+
+@dataclass(frozen=True)
+class _Segmented:
+    """What ``finish`` needs of one image."""
+
+    image: np.ndarray
+    segments: np.ndarray
+    segmenter: str
+    device: Any
+
+
+@dataclass(frozen=True, eq=False)
+class ImagePlan:
+    """One call's options, bound to an :class:`~limette.image.ImageExplainer`; picklable."""
+
+    explainer: ImageExplainer
+    fit: FitOptions
+    num_samples: Any
+    hide_color: Any
+    segmentation_fn: Any
+    device: Any
+    sampler: str = DEFAULT_SAMPLER
+
+    model_name: ClassVar[str] = "classifier_fn"
+    classification: ClassVar[bool] = True
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        return self.fit.seed
+
+    @property
+    def binary_sampler(self) -> BernoulliSampler:
+        """lime's image sampling: each segment kept with probability 1/2."""
+        return BernoulliSampler(0.5, scheme=self.sampler)
+
+    def setup(self, instance: Any) -> Setup:
+        device = self.device
+        if device is None and is_torch(instance):
+            device = instance.device
+        array = check_image(instance)
+        segments, d, segmenter = segment(array, self.segmentation_fn, self.explainer.segmenter)
+        base = baseline(array, segments, d, self.hide_color)
+        composer = MaskComposer.build(array, segments, base, device)
+        return Setup(d, composer, _Segmented(array, segments, segmenter, device))
+
+    def weigh(self, samples: np.ndarray) -> np.ndarray:
+        return np.asarray(self.explainer.kernel_fn(get_distance(self.fit.distance_metric)(samples)))
+
+    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+        return neighbourhood(self, instance, rng)
+
+    def explain_adaptive(
+        self,
+        instance: Any,
+        predict_fn: Callable[[Any], Any],
+        rng: np.random.Generator,
+        batch_size: int | None,
+    ) -> Explanation:
+        return explain_adaptive(self, instance, predict_fn, rng, batch_size)
+
+    compose = staticmethod(compose_deferred)
+
+    def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> ImageExplanation:
+        explainer, state = self.explainer, neighbourhood.state
+        fields = self.fit.fields(
+            neighbourhood,
+            outputs,
+            classification=True,
+            feature_selection=explainer.feature_selection,
+        )
+        d = neighbourhood.samples.shape[1]
+        areas = np.bincount(state.segments.ravel(), minlength=d)
+        return ImageExplanation(
+            feature_names=tuple(f"segment {j}" for j in range(d)),
+            feature_values=tuple(f"{area} px" for area in areas),
+            class_names=explainer.class_names,
+            segments=state.segments,
+            image=state.image,
+            metadata={
+                **self.fit.metadata(explainer),
+                "segmentation": state.segmenter,
+                "n_segments": d,
+                "hide_color": _describe_hide_color(self.hide_color),
+                "device": None if state.device is None else str(state.device),
+                "sampler": self.sampler,
+            },
+            **fields,
+        )
+
+
+def _describe_hide_color(hide_color: Any) -> str:
+    if hide_color is None:
+        return "segment mean"
+    if isinstance(hide_color, str):
+        return hide_color
+    shape = np.shape(hide_color)
+    return "baseline image" if len(shape) >= 2 else f"constant {np.asarray(hide_color).tolist()}"
+
+
+def images_of(images: Any) -> Sequence[Any]:
+    """``explain_many``'s images as a sequence: a list, or a stacked array or tensor.
+
+    A stacked batch is ``(b, H, W)`` or ``(b, H, W, 3)``; each image is checked by
+    ``prepare``.
+    """
+    if isinstance(images, np.ndarray) or is_torch(images):
+        if images.ndim not in (3, 4):
+            raise InputError(
+                "images must be a list of images or a batch of shape (b, H, W) or "
+                f"(b, H, W, 3); got shape {tuple(images.shape)}"
+            )
+        return images
+    if isinstance(images, (str, bytes)) or not hasattr(images, "__iter__"):
+        raise InputError(f"images must be a list of images; got {type(images).__name__}")
+    return images if isinstance(images, Sequence) else list(images)
+
+
+def first_device(images: Sequence[Any], device: Any) -> Any:
+    """The device composition runs on: ``device``, else the first image's if a tensor."""
+    if device is None and len(images) and is_torch(images[0]):
+        return images[0].device
+    return device
+
+
+def make_plan(
+    explainer: ImageExplainer,
+    labels: Sequence[int] | None,
+    top_labels: int | None,
+    hide_color: Any,
+    num_features: int,
+    num_samples: Any,
+    segmentation_fn: Any,
+    distance_metric: str | Callable[..., Any],
+    model_regressor: Any,
+    random_state: Any,
+    device: Any,
+    sampler: str = DEFAULT_SAMPLER,
+) -> ImagePlan:
+    """Check one call's options and bind them to ``explainer``.
+
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+    instance then runs the plan's ``explain_adaptive``).
+    """
+    fit = FitOptions.build(
+        explainer.random_state, random_state, labels, top_labels, num_features,
+        distance_metric, model_regressor,
+    )  # fmt: skip
+    return ImagePlan(
+        explainer=explainer,
+        fit=fit,
+        num_samples=check_num_samples(num_samples),
+        hide_color=hide_color,
+        segmentation_fn=segmentation_fn,
+        device=device,
+        sampler=check_sampler(sampler),
+    )

@@ -1,0 +1,55 @@
+"""lime's ``RecurrentTabularExplainer``: tables of sequences, one feature per (feature, step).
+
+A thin view of :class:`~limette.tabular.TabularExplainer`: training data and instances of
+shape ``(timesteps, features)`` are flattened feature by feature, and the model gets its
+batches back in ``(n, timesteps, features)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .._validation import as_float_array, check_names
+from ..errors import InputError
+from .explainer import TabularExplainer
+
+__all__ = ["RecurrentTabularExplainer"]
+
+
+class RecurrentTabularExplainer(TabularExplainer):
+    """Explain models on 3-D inputs (samples × timesteps × features), like lime's.
+
+    Each (feature, timestep) pair is one interpretable feature named ``name_t-k``; the
+    model receives batches shaped ``(n, timesteps, features)``.
+    """
+
+    def __init__(
+        self, training_data: Any, feature_names: Sequence[str] | None = None, **kwargs: Any
+    ) -> None:
+        data = as_float_array(training_data, "training_data", 3)
+        n, self.n_timesteps, self.n_input_features = data.shape
+        names = check_names(feature_names, self.n_input_features, "feature_names")
+        names = names or [str(i) for i in range(self.n_input_features)]
+        flat_names = [
+            f"{name}_t-{self.n_timesteps - (t + 1)}"
+            for name in names
+            for t in range(self.n_timesteps)
+        ]
+        super().__init__(data.transpose(0, 2, 1).reshape(n, -1), feature_names=flat_names, **kwargs)
+
+    _instance_ndim = 3
+
+    def _encode_row(self, data_row: Any) -> np.ndarray:
+        row = as_float_array(data_row, "data_row")
+        if row.shape != (self.n_timesteps, self.n_input_features):
+            raise InputError(
+                f"data_row must have shape ({self.n_timesteps}, {self.n_input_features}); "
+                f"got {row.shape}"
+            )
+        return super()._encode_row(row.T.reshape(-1))
+
+    def _model_input(self, rows: np.ndarray) -> Any:
+        return rows.reshape(len(rows), self.n_input_features, self.n_timesteps).transpose(0, 2, 1)

@@ -1,0 +1,412 @@
+"""Captum's general ``LimeBase`` and its parts shared with ``Lime`` and ``KernelShap``.
+
+``LimeBase`` runs the user's own perturbation, similarity and transform functions (on
+whole batches where they accept them, one perturbation at a time otherwise), evaluates
+the model through the engine in calls of ``perturbations_per_eval`` perturbations, and
+fits the interpretable model. :class:`ExpKernelSimilarity` is Captum's default
+similarity, vectorised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._design import StackedDesign
+from .._random import RandomState, resolve_seed
+from .._validation import check_positive_int, lookup
+from ..engine.evaluate import evaluate
+from ..errors import InputError, ModelOutputError
+from ..kernels import exponential_kernel
+from ..surrogates import as_surrogate, fit_stacked
+from . import _inputs as ti
+
+__all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
+
+
+@contextlib.contextmanager
+def no_grad(torch_inputs: bool) -> Iterator[None]:
+    if not torch_inputs:
+        yield
+        return
+    import torch
+
+    with torch.no_grad():
+        yield
+
+
+@contextlib.contextmanager
+def _seeded_torch(seed: np.random.SeedSequence) -> Iterator[None]:
+    """Make Captum-style perturbation functions (torch's global RNG) follow ``seed``,
+    leaving the caller's torch RNG state as it was."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed.generate_state(1)[0]))
+        yield
+
+
+@dataclass(frozen=True)
+class ExpKernelSimilarity:
+    """Captum's default similarity: ``exp(-dist² / (2 width²))`` of the input-space
+    distance (``"cosine"`` or ``"euclidean"``) between the original and perturbed input.
+
+    Callable Captum-style on a batch of perturbations; for masked perturbations limette
+    computes it from per-feature sums without building the perturbed inputs.
+    """
+
+    distance_mode: str = "cosine"
+    kernel_width: float = 1.0
+
+    def __post_init__(self) -> None:
+        lookup({"cosine": 0, "euclidean": 0}, self.distance_mode, "distance_mode")
+        if not np.isfinite(self.kernel_width) or self.kernel_width <= 0:
+            raise InputError(f"kernel_width must be positive; got {self.kernel_width!r}")
+
+    def _weights(self, dot: Any, own: Any, norm_x: Any, squared: Any) -> np.ndarray:
+        if self.distance_mode == "euclidean":
+            distance = np.sqrt(np.maximum(squared, 0.0))
+        else:
+            denominator = np.sqrt(np.maximum(own, 0.0)) * norm_x
+            cosine = np.divide(dot, denominator, out=np.zeros_like(dot), where=denominator > 0)
+            distance = 1.0 - cosine
+        return exponential_kernel(distance, self.kernel_width)
+
+    def from_sums(self, Z: np.ndarray, sums: np.ndarray) -> np.ndarray:
+        """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``) from
+        :func:`~limette.tensor._inputs.feature_sums` (``B × d × 4``)."""
+        off = 1.0 - Z
+        xx, xb, bb, diff = (sums[..., j] for j in range(4))
+        dot = xx @ Z.T + xb @ off.T
+        own = xx @ Z.T + bb @ off.T
+        norm_x = np.sqrt(xx.sum(axis=1))[:, None]
+        return self._weights(dot, own, norm_x, diff @ off.T)
+
+    def __call__(self, original: Any, perturbed: Any, interpretable: Any, **kwargs: Any) -> Any:
+        originals, perturbations = ti.as_tuple(original), ti.as_tuple(perturbed)
+        m = int(perturbations[0].shape[0]) // int(originals[0].shape[0])
+        x = np.concatenate([ti.to_numpy(a).reshape(-1) for a in originals])
+        p = np.concatenate([ti.to_numpy(a).reshape(m, -1) for a in perturbations], axis=1)
+        squared = np.einsum("ij,ij->i", p - x, p - x)
+        return self._weights(p @ x, np.einsum("ij,ij->i", p, p), np.sqrt(x @ x), squared)
+
+
+def get_exp_kernel_similarity_function(
+    distance_mode: str = "cosine", kernel_width: float = 1.0
+) -> ExpKernelSimilarity:
+    """Captum's exponential-kernel similarity function (vectorised over perturbations).
+
+    Examples
+    --------
+    >>> similarity = get_exp_kernel_similarity_function("euclidean", 2.0)
+    >>> similarity.distance_mode, similarity.kernel_width
+    ('euclidean', 2.0)
+    """
+    return ExpKernelSimilarity(distance_mode, kernel_width)
+
+
+def _cat(parts: Sequence[Any]) -> Any:
+    if ti.is_torch(parts[0]):
+        import torch
+
+        return torch.cat(list(parts), dim=0)
+    return np.concatenate(parts, axis=0)
+
+
+def rows_of(value: Any) -> int:
+    return int(ti.as_tuple(value)[0].shape[0])
+
+
+def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Coefficients ``(B, d)`` of ``model`` fitted to ``Z`` (``(B, n, d)`` or shared
+    ``(n, d)``), targets ``Y`` (``B × n``) and weights ``W`` (``B × n``)."""
+    B = len(Y)
+    X = np.broadcast_to(Z, (B, *Z.shape)) if Z.ndim == 2 else Z
+    if hasattr(model, "representation"):
+        return np.stack([_fit_captum_model(model, X[b], Y[b], W[b]) for b in range(B)])
+    coef, _ = fit_stacked(as_surrogate(model), StackedDesign(X, Y[..., None], W))
+    return coef[:, 0, :]
+
+
+def _fit_captum_model(model: Any, Z: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Fit a ``captum._utils.models.Model`` (``fit(dataloader)``, ``representation()``)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    tensors = [torch.as_tensor(a, dtype=torch.float32) for a in (Z, y, w)]
+    model.fit(DataLoader(TensorDataset(*tensors), batch_size=len(Z)))
+    return ti.to_numpy(model.representation()).reshape(-1)
+
+
+class LimeBase:
+    """Captum's general LIME: any perturbation, similarity, transforms and surrogate.
+
+    Parameters
+    ----------
+    forward_func : callable
+        The model: ``forward_func(*inputs, *additional_forward_args)``.
+    interpretable_model : surrogate
+        A limette surrogate (:class:`~limette.Ridge`, :class:`~limette.surrogates.Lasso`,
+        ...), a scikit-learn regressor, or a Captum ``Model`` (``fit(dataloader)`` and
+        ``representation()``).
+    similarity_func : callable
+        ``similarity_func(original_input, perturbed_input, interpretable_input, **kwargs)``;
+        called with a batch of perturbations and expected to return one weight each
+        (a function that returns one number for a batch is called once per perturbation).
+    perturb_func : callable or generator function
+        ``perturb_func(original_input, **kwargs)`` returning one perturbation, a batch of
+        them, or (as a generator) yielding them.
+    perturb_interpretable_space : bool
+        Whether ``perturb_func`` returns interpretable vectors (``(m, d)``) or inputs.
+    from_interp_rep_transform, to_interp_rep_transform : callable or None
+        Map interpretable vectors to inputs (needed when sampling in the interpretable
+        space), or inputs to interpretable vectors (otherwise); tried on whole batches
+        first, then per perturbation.
+    random_state : None, int or numpy.random.Generator
+        Seeds torch's generator while perturbations are drawn (the caller's torch
+        random state is restored afterwards).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from limette import LimeBase, Ridge
+    >>> forward = lambda x: x @ np.array([2.0, -1.0, 0.5])
+    >>> def perturb(original, **kwargs):
+    ...     return np.random.default_rng(0).integers(0, 2, size=(200, 3)).astype(float)
+    >>> lime = LimeBase(forward, Ridge(alpha=0.0), lambda o, p, z, **k: np.ones(len(z)),
+    ...                 perturb, True, lambda z, o, **k: z * o, None)
+    >>> lime.attribute(np.ones((1, 3)), n_samples=200).round(6).tolist()
+    [[2.0, -1.0, 0.5]]
+    """
+
+    def __init__(
+        self,
+        forward_func: Callable[..., Any],
+        interpretable_model: Any,
+        similarity_func: Callable[..., Any],
+        perturb_func: Any,
+        perturb_interpretable_space: bool,
+        from_interp_rep_transform: Callable[..., Any] | None,
+        to_interp_rep_transform: Callable[..., Any] | None,
+        random_state: RandomState = None,
+    ) -> None:
+        if perturb_interpretable_space and from_interp_rep_transform is None:
+            raise InputError(
+                "from_interp_rep_transform is needed when perturb_interpretable_space=True"
+            )
+        if not perturb_interpretable_space and to_interp_rep_transform is None:
+            raise InputError(
+                "to_interp_rep_transform is needed when perturb_interpretable_space=False"
+            )
+        if not callable(forward_func):
+            raise InputError(f"forward_func must be callable; got {type(forward_func).__name__}")
+        self.forward_func = forward_func
+        self.interpretable_model = interpretable_model
+        self.similarity_func = similarity_func
+        self.perturb_func = perturb_func
+        self.perturb_interpretable_space = perturb_interpretable_space
+        self.from_interp_rep_transform = from_interp_rep_transform
+        self.to_interp_rep_transform = to_interp_rep_transform
+        self.random_state = random_state
+
+    def attribute(
+        self,
+        inputs: Any,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        n_samples: int = 50,
+        perturbations_per_eval: int = 1,
+        show_progress: bool = False,
+        random_state: RandomState = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Fit the interpretable model around ``inputs``; return its representation.
+
+        ``kwargs`` go to the perturbation, similarity and transform functions. Returns
+        the surrogate's coefficients ``(1, d)`` as the inputs' kind, or a Captum model's
+        ``representation()``.
+        """
+        x = ti.format_inputs(inputs)
+        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        Z, y, w = self._neighbourhood(
+            x,
+            ti.check_target(target, x.batch_size),
+            additional_forward_args,
+            check_positive_int(n_samples, "n_samples"),
+            check_positive_int(perturbations_per_eval, "perturbations_per_eval"),
+            show_progress,
+            seed,
+            kwargs,
+        )
+        if hasattr(self.interpretable_model, "representation"):
+            _fit_captum_model(self.interpretable_model, Z, y, w)
+            return self.interpretable_model.representation()
+        coef = fit_interpretable(self.interpretable_model, Z, y[None], w[None])
+        return ti.like(coef, x.reference, x.reference.dtype if x.torch else None)
+
+    # ---------------------------------------------------------------- general path
+    def _neighbourhood(
+        self,
+        x: ti.TensorInputs,
+        target: Any,
+        args: Any,
+        n: int,
+        per_eval: int,
+        progress: bool,
+        seed: np.random.SeedSequence,
+        kwargs: dict[str, Any],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Draw ``n`` perturbations with the user's functions; return ``Z``, ``y``, ``w``."""
+        original = x.output(x.arrays)
+        interps, inputs, weights = self._draw(x, original, n, seed, kwargs)
+        stacked = tuple(_cat([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
+        size = x.batch_size
+
+        def compose(rows: np.ndarray) -> tuple[Any, ...]:
+            start, stop = int(rows[0, 0]) * size, (int(rows[-1, 0]) + 1) * size
+            return tuple(a[start:stop] for a in stacked)
+
+        def predict(batch: tuple[Any, ...]) -> np.ndarray:
+            m = rows_of(batch) // size
+            with no_grad(x.torch):
+                out = self.forward_func(*batch, *ti.expand_args(args, m))
+            values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
+            if values.size != m:
+                raise ModelOutputError(
+                    f"forward_func returned {values.size} values for {m} perturbations; "
+                    "expected one per perturbation (pick one output with target=; "
+                    "perturbations_per_eval must be 1 when it returns one value per batch)"
+                )
+            return values.reshape(m, 1)
+
+        count = sum(len(z) for z in interps)
+        outputs = evaluate(
+            predict,
+            np.arange(count, dtype=float)[:, None],
+            compose,
+            classification=True,
+            batch_size=per_eval,
+            progress=progress,
+            name="forward_func",
+        )
+        return np.concatenate(interps), outputs[:, 0], np.concatenate(weights)
+
+    def _draw(
+        self,
+        x: ti.TensorInputs,
+        original: Any,
+        n: int,
+        seed: np.random.SeedSequence,
+        kwargs: dict[str, Any],
+    ) -> tuple[list[np.ndarray], list[tuple[Any, ...]], list[np.ndarray]]:
+        interps: list[np.ndarray] = []
+        inputs: list[tuple[Any, ...]] = []
+        weights: list[np.ndarray] = []
+        count = 0
+        with _seeded_torch(seed):
+            generator = (
+                self.perturb_func(original, **kwargs)
+                if inspect.isgeneratorfunction(self.perturb_func)
+                else None
+            )
+            while count < n:
+                try:
+                    drawn = (
+                        next(generator)
+                        if generator is not None
+                        else self.perturb_func(original, **kwargs)
+                    )
+                except StopIteration:
+                    break
+                interp, model_input = self._convert(drawn, original, x, kwargs)
+                m = min(rows_of(interp), n - count)
+                interp = interp[:m]
+                model_input = tuple(a[: m * x.batch_size] for a in model_input)
+                weights.append(self._similarity(original, model_input, interp, x, kwargs))
+                interps.append(ti.to_numpy(interp).reshape(m, -1))
+                inputs.append(model_input)
+                count += m
+        if not interps:
+            raise InputError("perturb_func produced no perturbations")
+        return interps, inputs, weights
+
+    def _convert(
+        self, drawn: Any, original: Any, x: ti.TensorInputs, kwargs: dict[str, Any]
+    ) -> tuple[Any, tuple[Any, ...]]:
+        if self.perturb_interpretable_space:
+            interp = drawn if drawn.ndim > 1 else drawn.reshape(1, -1)
+            m = rows_of(interp)
+            transform: Any = self.from_interp_rep_transform
+            out = transform(interp, original, **kwargs)
+            if rows_of(out) != m * x.batch_size and m > 1:
+                out = x.output(
+                    tuple(
+                        _cat(p)
+                        for p in zip(
+                            *(
+                                ti.as_tuple(transform(interp[i : i + 1], original, **kwargs))
+                                for i in range(m)
+                            )
+                        )
+                    )
+                )
+            return interp, ti.as_tuple(out)
+        model_input = ti.as_tuple(drawn)
+        m = rows_of(model_input) // x.batch_size
+        given = x.output(model_input)
+        to_interp: Any = self.to_interp_rep_transform
+        interp = to_interp(given, original, **kwargs)
+        if rows_of(interp) != m:
+            parts = [
+                to_interp(
+                    x.output(
+                        tuple(a[i * x.batch_size : (i + 1) * x.batch_size] for a in model_input)
+                    ),
+                    original,
+                    **kwargs,
+                )
+                for i in range(m)
+            ]
+            interp = _cat([p if p.ndim > 1 else p.reshape(1, -1) for p in parts])
+        return interp, model_input
+
+    def _similarity(
+        self,
+        original: Any,
+        model_input: tuple[Any, ...],
+        interp: Any,
+        x: ti.TensorInputs,
+        kwargs: dict[str, Any],
+    ) -> np.ndarray:
+        m = rows_of(interp)
+        weights = ti.to_numpy(
+            self.similarity_func(original, x.output(model_input), interp, **kwargs)
+        ).reshape(-1)
+        if weights.size == m:
+            return weights
+        if weights.size != 1:
+            raise ModelOutputError(
+                f"similarity_func returned {weights.size} weights for {m} perturbations"
+            )
+        size = x.batch_size
+        return np.concatenate(
+            [
+                ti.to_numpy(
+                    self.similarity_func(
+                        original,
+                        x.output(tuple(a[i * size : (i + 1) * size] for a in model_input)),
+                        interp[i : i + 1],
+                        **kwargs,
+                    )
+                ).reshape(-1)
+                for i in range(m)
+            ]
+        )

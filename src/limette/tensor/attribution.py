@@ -1,0 +1,401 @@
+"""Captum's ``LimeBase``, ``Lime`` and ``KernelShap`` for NumPy arrays and PyTorch tensors.
+
+Same arguments and semantics as ``captum.attr``, built on the engine: perturbations are
+drawn for all samples at once from ``random_state``, composed a whole batch at a time by
+indexing the feature mask (on the tensors' device), evaluated in calls of
+``perturbations_per_eval`` perturbations of every example, weighted from per-feature sums
+without building the perturbed inputs twice, and fitted for every example of a batch in
+one batched solve. Kernel SHAP is ``Lime`` with the Shapley sampler, the Shapley kernel
+and a least-squares surrogate constrained to the efficiency property.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .._random import RandomState, instance_generator, resolve_seed
+from .._validation import check_positive_int
+from ..compose import mask_compose
+from ..engine.evaluate import evaluate
+from ..errors import InputError, ModelOutputError
+from ..kernels import shapley_kernel
+from ..sampling import BernoulliSampler, Sampler, ShapleySampler, all_coalitions
+from ..surrogates import ConstrainedLeastSquares, Lasso
+from . import _inputs as ti
+from ._lime_base import (
+    ExpKernelSimilarity,
+    LimeBase,
+    fit_interpretable,
+    get_exp_kernel_similarity_function,
+    no_grad,
+    rows_of,
+)
+
+__all__ = ["KernelShap", "Lime", "LimeBase", "get_exp_kernel_similarity_function"]
+
+#: Input elements per model call when ``perturbations_per_eval`` is not given. On the CPU
+#: a tabular neighbourhood of ~4000 rows, or one image of 224² (EfficientNet-Lite0 on a
+#: 2-core VM: 200 images took 6.3 s one per call and 8.5 s three per call; see
+#: benchmarks/RESULTS.md); on accelerators ~100 such images (larger batches win there; to
+#: be measured).
+_ELEMENTS_PER_CALL = {"cpu": 2**17, "accelerator": 2**24}
+
+
+class Lime(LimeBase):
+    """LIME for arrays and tensors with Captum's semantics and defaults.
+
+    Interpretable features are groups of input elements (``feature_mask``); a feature
+    that is off takes the baseline's values. By default samples keep each feature with
+    probability 0.5, are weighted by ``exp(-d² / 2)`` of the cosine distance between the
+    original and perturbed input, and fit a weighted lasso with ``alpha=0.01``.
+
+    Parameters
+    ----------
+    forward_func : callable
+        ``forward_func(*inputs, *additional_forward_args)``; NumPy inputs reach it as
+        NumPy arrays, tensors as tensors on their device.
+    interpretable_model : surrogate, optional
+        Default ``Lasso(alpha=0.01)``; any limette surrogate, scikit-learn regressor or
+        Captum ``Model``.
+    similarity_func : callable, optional
+        Default ``get_exp_kernel_similarity_function("cosine", 1.0)``; any Captum-style
+        similarity function.
+    perturb_func : Sampler or callable, optional
+        Default ``BernoulliSampler(0.5, scheme="random")``, Captum's plain draws (tensor
+        features are often single elements, thousands of them, where building Sobol
+        points costs more than their lower variance saves; pass
+        ``BernoulliSampler(0.5)`` for them on grouped features); a limette sampler, or a
+        Captum-style function returning binary vectors (called per example, as Captum
+        does).
+    random_state : None, int or numpy.random.Generator
+        Seed of the perturbations; every example gets a fresh generator from it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from limette import Lime
+    >>> forward = lambda x: x @ np.array([1.0, 1.0, 3.0, -2.0])
+    >>> lime = Lime(forward, random_state=0)
+    >>> attributions = lime.attribute(np.ones((1, 4)), feature_mask=np.array([[0, 0, 1, 2]]),
+    ...                               n_samples=500)
+    >>> attributions.round(1).tolist()
+    [[2.0, 2.0, 3.0, -2.0]]
+    """
+
+    def __init__(
+        self,
+        forward_func: Callable[..., Any],
+        interpretable_model: Any = None,
+        similarity_func: Callable[..., Any] | None = None,
+        perturb_func: Sampler | Callable[..., Any] | None = None,
+        random_state: RandomState = None,
+    ) -> None:
+        super().__init__(
+            forward_func,
+            Lasso(alpha=0.01) if interpretable_model is None else interpretable_model,
+            ExpKernelSimilarity() if similarity_func is None else similarity_func,
+            BernoulliSampler(0.5, scheme="random") if perturb_func is None else perturb_func,
+            True,
+            _masked_transform,
+            None,
+            random_state,
+        )
+
+    def attribute(  # type: ignore[override]
+        self,
+        inputs: Any,
+        baselines: Any = None,
+        target: Any = None,
+        additional_forward_args: Any = None,
+        feature_mask: Any = None,
+        n_samples: int = 25,
+        perturbations_per_eval: int | None = None,
+        return_input_shape: bool = True,
+        show_progress: bool = False,
+        random_state: RandomState = None,
+    ) -> Any:
+        """Attributions of every example of ``inputs``, one surrogate per example.
+
+        Parameters
+        ----------
+        inputs : array, tensor, or tuple of them
+            Examples along the first dimension (the same in every array).
+        baselines : number, array or tuple, optional
+            What an absent feature becomes (default 0); broadcastable to each input.
+        target : int, tuple, or list with one per example, optional
+            The output to explain (Captum's rules); None when the model returns one
+            value per example.
+        additional_forward_args : any, optional
+            Extra arguments of ``forward_func``; arrays are repeated per perturbation.
+        feature_mask : int array, tensor or tuple, optional
+            Feature id of every input element (ids shared across the inputs group their
+            elements); by default every scalar of an example is its own feature.
+        n_samples : int
+            Perturbations per example (Captum's default 25).
+        perturbations_per_eval : int, optional
+            Perturbations (of every example) per model call; by default as many as fit in
+            about 130 thousand input elements on the CPU (sixteen million on a GPU).
+        return_input_shape : bool
+            Attributions in the inputs' shape, or coefficients ``(B, d)``.
+        show_progress : bool
+            Progress bar of the model calls (needs tqdm).
+        random_state : None, int or numpy.random.Generator, optional
+            Overrides the explainer's ``random_state``.
+
+        Returns
+        -------
+        array, tensor, or tuple of them
+            In the inputs' kind, dtype and device. When ``forward_func`` returns one value
+            for the whole batch, one surrogate explains the batch (first dimension 1).
+        """
+        x = ti.format_inputs(inputs)
+        base = ti.format_baselines(baselines, x)
+        mask = ti.format_feature_mask(feature_mask, x)
+        target = ti.check_target(target, x.batch_size)
+        n = check_positive_int(n_samples, "n_samples")
+        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        aggregate = self._aggregates(x, target, additional_forward_args)
+        if aggregate and perturbations_per_eval not in (None, 1):
+            raise InputError(
+                "perturbations_per_eval must be 1 when forward_func returns one value for "
+                f"the whole batch; got {perturbations_per_eval}"
+            )
+        per_eval = self._per_eval(perturbations_per_eval, x, n, aggregate)
+        run = self._masked if self._vectorised() else self._per_example
+        coef = run(
+            x,
+            base,
+            mask,
+            target,
+            additional_forward_args,
+            n,
+            per_eval,
+            show_progress,
+            seed,
+            aggregate,
+        )
+        if not return_input_shape:
+            dtype = x.reference.dtype if x.torch and x.reference.is_floating_point() else None
+            return ti.like(coef, x.reference, dtype)
+        return x.output(ti.to_input_shape(coef, x, mask))
+
+    # ------------------------------------------------------------------ helpers
+    def _vectorised(self) -> bool:
+        return isinstance(self.perturb_func, Sampler) and isinstance(
+            self.similarity_func, ExpKernelSimilarity
+        )
+
+    def _aggregates(self, x: ti.TensorInputs, target: Any, args: Any) -> bool:
+        """Whether ``forward_func`` returns one value for the whole batch (Captum's test)."""
+        if x.batch_size == 1:
+            return False
+        with no_grad(x.torch):
+            out = self.forward_func(*x.arrays, *ti.expand_args(args, 1))
+        size = ti.to_numpy(ti.select_target(out, target, x.batch_size, "forward_func")).size
+        if size not in (1, x.batch_size):
+            raise ModelOutputError(
+                f"forward_func returned {size} values for {x.batch_size} examples; expected "
+                "one per example (pick one output with target=) or one for the batch"
+            )
+        return size == 1
+
+    @staticmethod
+    def _per_eval(given: int | None, x: ti.TensorInputs, n: int, aggregate: bool) -> int:
+        if aggregate:
+            return 1
+        if given is not None:
+            return check_positive_int(given, "perturbations_per_eval")
+        elements = sum(int(np.prod(a.shape, dtype=np.int64)) for a in x.arrays)
+        on_cpu = not x.torch or x.reference.device.type == "cpu"
+        budget = _ELEMENTS_PER_CALL["cpu" if on_cpu else "accelerator"]
+        return max(1, min(n, budget // max(elements, 1)))
+
+    def _neighbourhood_masked(
+        self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Interpretable samples ``Z`` (``n × d``, shared by the examples) and weights."""
+        sampler: Any = self.perturb_func
+        Z = sampler.sample(n, d, instance_generator(seed))
+        similarity: Any = self.similarity_func
+        return Z, similarity.from_sums(Z, sums)
+
+    def _masked(
+        self,
+        x: ti.TensorInputs,
+        base: ti.Arrays,
+        mask: ti.FeatureMask,
+        target: Any,
+        args: Any,
+        n: int,
+        per_eval: int,
+        progress: bool,
+        seed: np.random.SeedSequence,
+        aggregate: bool,
+    ) -> np.ndarray:
+        sums = ti.feature_sums(x, base, mask)
+        if aggregate:
+            sums = sums.sum(axis=0, keepdims=True)
+        Z, W = self._neighbourhood_masked(n, mask.n_features, sums, seed)
+        size = x.batch_size
+
+        def compose(keep: np.ndarray) -> tuple[Any, ...]:
+            return tuple(
+                mask_compose(keep, m, a, b).reshape(len(keep) * size, *a.shape[1:])
+                for m, a, b in zip(mask.masks, x.arrays, base)
+            )
+
+        def predict(batch: tuple[Any, ...]) -> np.ndarray:
+            m = rows_of(batch) // size
+            with no_grad(x.torch):
+                out = self.forward_func(*batch, *ti.expand_args(args, m))
+            values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
+            expected = m if aggregate else m * size
+            if values.size != expected:
+                raise ModelOutputError(
+                    f"forward_func returned {values.size} values for {m} perturbations of "
+                    f"{size} examples; expected {expected} (pick one output with target=)"
+                )
+            return values.reshape(m, -1)
+
+        outputs = evaluate(
+            predict,
+            Z,
+            compose,
+            classification=True,
+            batch_size=per_eval,
+            progress=progress,
+            name="forward_func",
+        )
+        W = np.broadcast_to(W, (outputs.shape[1], n))
+        coef = np.zeros((outputs.shape[1], mask.n_features))
+        coef[:, mask.present] = fit_interpretable(
+            self.interpretable_model, Z[:, mask.present], outputs.T, np.ascontiguousarray(W)
+        )
+        return coef
+
+    def _per_example(
+        self,
+        x: ti.TensorInputs,
+        base: ti.Arrays,
+        mask: ti.FeatureMask,
+        target: Any,
+        args: Any,
+        n: int,
+        per_eval: int,
+        progress: bool,
+        seed: np.random.SeedSequence,
+        aggregate: bool,
+    ) -> np.ndarray:
+        """Captum's loop: the user's functions see one example at a time."""
+        groups = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
+        coefs = []
+        for rows in groups:
+            example = ti.TensorInputs(tuple(a[rows] for a in x.arrays), x.is_tuple, x.torch)
+            kwargs = {
+                "baselines": x.output(tuple(_pick(b, rows) for b in base)),
+                "feature_mask": x.output(tuple(_pick(m, rows) for m in mask.masks)),
+                "num_interp_features": mask.n_features,
+            }
+            example_target = (
+                target[rows][0] if isinstance(target, list) and not aggregate else target
+            )
+            Z, y, w = self._neighbourhood(
+                example,
+                example_target,
+                _pick_args(args, rows, x),
+                n,
+                per_eval,
+                progress,
+                seed,
+                kwargs,
+            )
+            coefs.append(fit_interpretable(self.interpretable_model, Z, y[None], w[None])[0])
+        coef = np.stack(coefs)
+        coef[:, ~mask.present] = 0.0
+        return coef
+
+
+def _pick(value: Any, rows: slice) -> Any:
+    return value if isinstance(value, float) or value.shape[0] == 1 else value[rows]
+
+
+def _pick_args(args: Any, rows: slice, x: ti.TensorInputs) -> Any:
+    if args is None:
+        return None
+    return tuple(
+        a[rows] if hasattr(a, "shape") and a.ndim and a.shape[0] == x.batch_size else a
+        for a in ti.as_tuple(args)
+    )
+
+
+def _masked_transform(curr_sample: Any, original_input: Any, **kwargs: Any) -> Any:
+    """Captum's default ``from_interp_rep_transform`` for a batch of binary vectors."""
+    originals = ti.as_tuple(original_input)
+    masks = ti.as_tuple(kwargs["feature_mask"])
+    baselines = ti.as_tuple(kwargs["baselines"])
+    keep = ti.to_numpy(curr_sample).reshape(-1, int(kwargs["num_interp_features"]))
+    composed = tuple(
+        mask_compose(keep, m, a, b).reshape(len(keep) * a.shape[0], *a.shape[1:])
+        for m, a, b in zip(masks, originals, baselines)
+    )
+    return composed if isinstance(original_input, (tuple, list)) else composed[0]
+
+
+class KernelShap(Lime):
+    """Kernel SHAP: Shapley values as a weighted linear fit (Lundberg & Lee, 2017).
+
+    Coalitions are drawn with the Shapley kernel's size distribution (in complementary
+    pairs with ``paired=True``) and fitted by least squares constrained to efficiency:
+    the attributions plus the output at the baseline equal the output at the input.
+    When ``2**d <= n_samples`` every coalition is enumerated and weighted by the Shapley
+    kernel, which gives the exact Shapley values.
+
+    Parameters
+    ----------
+    forward_func : callable
+    paired : bool
+        Antithetic sampling: each coalition is followed by its complement.
+    random_state : None, int or numpy.random.Generator
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from limette import KernelShap
+    >>> forward = lambda x: x[:, 0] * x[:, 1] + x[:, 2]
+    >>> shap = KernelShap(forward, random_state=0)
+    >>> shap.attribute(np.array([[1.0, 2.0, 3.0]]), n_samples=8).round(6).tolist()
+    [[1.0, 1.0, 3.0]]
+    """
+
+    def __init__(
+        self,
+        forward_func: Callable[..., Any],
+        paired: bool = True,
+        random_state: RandomState = None,
+    ) -> None:
+        super().__init__(
+            forward_func,
+            ConstrainedLeastSquares(),
+            ExpKernelSimilarity(),
+            ShapleySampler(paired=paired),
+            random_state,
+        )
+        self.paired = paired
+
+    def _neighbourhood_masked(
+        self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if n < 2:
+            raise InputError(
+                f"KernelShap needs n_samples >= 2 (the full and the empty coalition); got {n}"
+            )
+        if d < 63 and 2**d <= n:
+            Z = all_coalitions(d)
+            return Z, shapley_kernel(Z)[None]
+        sampler: Any = self.perturb_func
+        Z = sampler.sample(n, d, instance_generator(seed))
+        anchors = (Z.sum(axis=1) == 0) | (Z.sum(axis=1) == d)
+        return Z, np.where(anchors, 1e6, 1.0)[None]

@@ -1,0 +1,168 @@
+"""The text explainer's hooks for the many-instance engine (:mod:`limette.engine.chunk`).
+
+``prepare`` cuts a document once and draws its binary samples and weights; the
+perturbed documents are built only when a model call needs them (:class:`Deferred`),
+and the documents of several instances' slices are joined into one list per call;
+``finish`` fits the surrogate and packages the :class:`~limette.text.TextExplanation`.
+``explain`` and ``explain_many`` both run through these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from ..engine.binary import (
+    Setup,
+    check_num_samples,
+    check_sampler,
+    explain_adaptive,
+    neighbourhood,
+)
+from ..engine.chunk import Neighbourhood
+from ..engine.plan import FitOptions, compose_deferred
+from ..errors import InputError
+from ..kernels import get_distance
+from ..sampling import DEFAULT_SCHEME, UniformCountSampler
+
+if TYPE_CHECKING:
+    from ..explanation import Explanation
+    from .explainer import TextExplainer, TextExplanation
+
+#: The text explainer's default ``sampler``: lime's stream (see
+#: :data:`limette.sampling.DEFAULT_SCHEME` for why).
+DEFAULT_SAMPLER = DEFAULT_SCHEME
+#: Composed text per model call when ``batch_size`` is not given (bytes): bounds memory.
+BATCH_BYTES = 1 << 24
+
+
+@dataclass(frozen=True, eq=False)
+class TextPlan:
+    """One call's options, bound to a :class:`~limette.text.TextExplainer`; picklable."""
+
+    explainer: TextExplainer
+    fit: FitOptions
+    num_samples: Any
+    sampler: str = DEFAULT_SAMPLER
+
+    model_name: ClassVar[str] = "classifier_fn"
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        return self.fit.seed
+
+    @property
+    def classification(self) -> bool:
+        return bool(self.explainer.classification_)
+
+    @property
+    def binary_sampler(self) -> UniformCountSampler:
+        """lime's text sampling: a uniformly drawn number of words switched off."""
+        return UniformCountSampler(scheme=self.sampler)
+
+    def setup(self, instance: Any) -> Setup:
+        indexed = self.explainer.index(instance)
+        return Setup(indexed.num_features, indexed.compose, indexed)
+
+    def weigh(self, samples: np.ndarray) -> np.ndarray:
+        distances = text_distances(samples, self.fit.distance_metric)
+        return np.asarray(self.explainer.kernel_fn(100.0 * distances))
+
+    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
+        return neighbourhood(self, instance, rng)
+
+    def explain_adaptive(
+        self,
+        instance: Any,
+        predict_fn: Callable[[Any], Any],
+        rng: np.random.Generator,
+        batch_size: int | None,
+    ) -> Explanation:
+        return explain_adaptive(self, instance, predict_fn, rng, batch_size)
+
+    compose = staticmethod(compose_deferred)
+
+    def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> TextExplanation:
+        from .explainer import TextExplanation
+
+        explainer, indexed = self.explainer, neighbourhood.state
+        fields = self.fit.fields(
+            neighbourhood,
+            outputs,
+            classification=self.classification,
+            feature_selection=explainer.feature_selection,
+        )
+        return TextExplanation(
+            feature_names=indexed.words,
+            feature_values=("True",) * indexed.num_features,
+            class_names=None if explainer.class_names is None else tuple(explainer.class_names),
+            text=indexed.text,
+            positions=indexed.positions(),
+            metadata={
+                **self.fit.metadata(explainer),
+                **explainer._options(),
+                "sampler": self.sampler,
+            },
+            **fields,
+        )
+
+
+def text_distances(samples: np.ndarray, metric: str | Callable[..., Any]) -> np.ndarray:
+    """Distance of every binary row to the all-ones instance.
+
+    For 0/1 rows the cosine similarity to a row of ones is ``sqrt(kept / d)``; a row with
+    nothing kept has distance 1, as in scikit-learn.
+    """
+    if metric != "cosine":
+        return np.asarray(get_distance(metric)(samples), dtype=float)
+    kept = samples.sum(axis=1)
+    return np.asarray(1.0 - np.sqrt(kept / samples.shape[1]))
+
+
+def documents(texts: Any) -> Sequence[Any]:
+    """``explain_many``'s documents as a sequence (each is checked by ``prepare``)."""
+    if isinstance(texts, str):
+        raise InputError("texts must be a sequence of documents; got one str (use explain)")
+    try:
+        return texts if isinstance(texts, Sequence) else list(texts)
+    except TypeError:
+        raise InputError(
+            f"texts must be a sequence of documents; got {type(texts).__name__}"
+        ) from None
+
+
+def default_batch_size(texts: Sequence[Any]) -> int:
+    """Documents per model call: as many as fit in :data:`BATCH_BYTES` of the longest text."""
+    longest = max((len(t.encode("utf-8")) for t in texts if isinstance(t, str)), default=1)
+    return max(1, BATCH_BYTES // max(1, longest))
+
+
+def make_plan(
+    explainer: TextExplainer,
+    labels: Sequence[int] | None,
+    top_labels: int | None,
+    num_features: int,
+    num_samples: Any,
+    distance_metric: str | Callable[..., Any],
+    model_regressor: Any,
+    random_state: Any,
+    sampler: str = DEFAULT_SAMPLER,
+) -> TextPlan:
+    """Check one call's options and bind them to ``explainer``.
+
+    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+    instance then runs the plan's ``explain_adaptive``).
+    """
+    fit = FitOptions.build(
+        explainer.random_state, random_state, labels, top_labels, num_features,
+        distance_metric, model_regressor,
+    )  # fmt: skip
+    return TextPlan(
+        explainer=explainer,
+        fit=fit,
+        num_samples=check_num_samples(num_samples),
+        sampler=check_sampler(sampler),
+    )

@@ -145,10 +145,12 @@ def adaptive_samples(
         moments.add(new_samples, values[new][:, labels], weigh(samples)[new], owner)
         used += len(new_samples)
         estimate = moments.model(k)
-        jaccard, error = estimate.jaccard(), estimate.standard_error()
-        if jaccard - CAUTION * error >= rule.target:
-            reason = "target"
-            break
+        jaccard, error = estimate.jaccard(), None
+        if jaccard >= rule.target:  # the standard error decides (and costs) only now
+            error = estimate.standard_error()
+            if jaccard - CAUTION * error >= rule.target:
+                reason = "target"
+                break
         if used >= rule.max_samples:
             reason = "max_samples"
             break
@@ -160,7 +162,7 @@ def adaptive_samples(
         "samples_used": used,
         "stop_reason": reason,
         "redraw_jaccard": jaccard,
-        "redraw_jaccard_se": error,
+        "redraw_jaccard_se": estimate.standard_error() if error is None else error,
         "target_jaccard": rule.target,
         "top_k": k,
         "replicates": rule.replicates,

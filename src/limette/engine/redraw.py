@@ -121,11 +121,24 @@ class RedrawModel:
         normals = _normals((3, SIMULATED_PAIRS, r + self.coef.shape[0]))
         return normals[..., :r], normals[..., r:]
 
+    @cached_property
+    def _noise_cache(self) -> dict[tuple[int, int | None], tuple[np.ndarray, ...]]:
+        return {}
+
     def _noises(
         self, label: int, left_out: int | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Three ``(M, d)`` draws from ``N(0, Σ)`` for ``label`` (without one replicate):
-        two runs and the bootstrap centres."""
+        two runs and the bootstrap centres (computed once per label and replicate left out)."""
+        key = (label, left_out)
+        if key not in self._noise_cache:
+            self._noise_cache[key] = self._simulate(label, left_out)
+        first, second, centres = self._noise_cache[key]
+        return first, second, centres
+
+    def _simulate(
+        self, label: int, left_out: int | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         kept = self.replicates[:, :, label]
         if left_out is not None:
             kept = np.delete(kept, left_out, axis=0)

@@ -247,8 +247,25 @@ class BernoulliSampler:
         lookup(SCHEMES, self.scheme, "scheme")
 
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-        u = uniform_stream(self.scheme, d, rng).draw(n - 1)
-        return _with_instance((u < self.p).astype(float), d)
+        return _with_instance(self.rows(d, rng)(n - 1), d)
+
+    def rows(self, d: int, rng: np.random.Generator) -> Callable[[int], np.ndarray]:
+        """``next_rows(n)``: the next ``n`` sampled rows (no instance row) of one stream, so
+        that rows drawn in several calls continue one Sobol sequence (``sample(n, d, rng)``
+        is the instance and ``next_rows(n - 1)``).
+
+        >>> import numpy as np
+        >>> a = BernoulliSampler().rows(4, np.random.default_rng(0))
+        >>> b = BernoulliSampler().rows(4, np.random.default_rng(0))
+        >>> np.array_equal(np.vstack([a(3), a(5)]), b(8))
+        True
+        """
+        stream = uniform_stream(self.scheme, d, rng)
+
+        def next_rows(n: int) -> np.ndarray:
+            return (stream.draw(n) < self.p).astype(float)
+
+        return next_rows
 
 
 def _subsets(counts: np.ndarray, keys: np.ndarray) -> np.ndarray:

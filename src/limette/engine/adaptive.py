@@ -203,11 +203,21 @@ def sample_and_evaluate(
 def binary_draw(sampler: Any, d: int, rng: np.random.Generator) -> Draw:
     """``draw(n, first)`` for a binary sampler (``sample(n, d, rng)``, row 0 the instance).
 
-    The first call is exactly ``sampler.sample(n, d, rng)``; later calls draw ``n + 1``
-    rows from the same generator and drop the instance row (each call a fresh
-    randomisation of the sampler's scheme). Returns the samples twice (they are their own
-    model inputs, composed later by the explainer).
+    A sampler with ``rows(d, rng)`` (:class:`~limette.sampling.BernoulliSampler`) continues
+    one stream across calls (one Sobol sequence per replicate). Otherwise the first call is
+    exactly ``sampler.sample(n, d, rng)`` and later calls draw ``n + 1`` rows from the same
+    generator and drop the instance row (each a fresh randomisation of the sampler's
+    scheme). Returns the samples twice (they are their own model inputs, composed later
+    by the explainer).
     """
+    if hasattr(sampler, "rows"):
+        next_rows = sampler.rows(d, rng)
+
+        def draw_rows(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+            samples = np.vstack([np.ones((1, d)), next_rows(n - 1)]) if first else next_rows(n)
+            return samples, samples
+
+        return draw_rows
 
     def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
         samples = sampler.sample(n, d, rng) if first else sampler.sample(n + 1, d, rng)[1:]

@@ -27,11 +27,11 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from limette.segmentation import quickshift, slic  # noqa: E402
 
 from limette import ImageExplainer  # noqa: E402
 from limette.cli._demo_models import chelsea_224, image_classifier, load_efficientnet_lite0  # noqa: E402
 from limette.compose import mask_compose  # noqa: E402
+from limette.segmentation import quickshift, slic  # noqa: E402
 
 
 class Timed:

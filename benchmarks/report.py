@@ -32,11 +32,11 @@ def main() -> None:
     count, repeats, samples = (5, 3, 500) if args.quick else (20, 5, 2000)
 
     from lime.lime_tabular import LimeTabularExplainer
-    from limette.report import render_report
     from sklearn.datasets import load_breast_cancer
     from sklearn.ensemble import RandomForestClassifier
 
     from limette import TabularExplainer
+    from limette.report import render_report
 
     data = load_breast_cancer()
     model = RandomForestClassifier(n_estimators=50, random_state=0).fit(data.data, data.target)

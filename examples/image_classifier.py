@@ -14,10 +14,10 @@ import argparse
 from pathlib import Path
 
 import torch
-from limette.plot_image import encode_png
 
 from limette import ImageExplainer
 from limette.cli._demo_models import chelsea_224, image_classifier, load_efficientnet_lite0
+from limette.plot_image import encode_png
 
 
 def main() -> None:

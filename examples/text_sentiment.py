@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from limette.report import render_report
-
 from limette import TextExplainer
 from limette.cli._demo_models import review_documents, review_pipeline, vader_classifier
+from limette.report import render_report
 
 
 def show(caption: str, explanation, seconds: float) -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from limette.segmentation import grid
 
 from limette import AutoSamples, ImageExplainer, TextExplainer
 from limette._random import instance_generator, resolve_seed
 from limette.errors import InputError, UnknownOptionError
 from limette.sampling import SCHEMES, BernoulliSampler, UniformCountSampler
+from limette.segmentation import grid
 
 SCHEME_NAMES = sorted(SCHEMES)
 #: Known weights of the 12 grid cells (3 × 4) of an 24×24 image.

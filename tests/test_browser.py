@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from limette.report import notebook_html, render_report
 
 import limette
 from _factories import make_explanation, many_features
+from limette.report import notebook_html, render_report
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [

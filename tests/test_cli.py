@@ -236,6 +236,53 @@ def test_model_that_is_not_a_pickle(iris_files):
     assert_one_line_error(result, "--model rows.csv could not be loaded with joblib")
 
 
+def test_model_that_is_not_a_model_names_the_option(iris_files, tmp_path, capsys, monkeypatch):
+    joblib.dump({"weights": [1, 2]}, tmp_path / "dict.joblib")
+    (tmp_path / "rows.csv").write_text((iris_files[0] / "rows.csv").read_text())
+    result = run_main(
+        capsys, monkeypatch, tmp_path, "explain", "tabular", "--model", "dict.joblib",
+        "--data", "rows.csv",
+    )  # fmt: skip
+    assert_one_line_error(
+        result, "--model dict.joblib holds a dict, not a model", "predict_proba or predict"
+    )
+    result = run_main(
+        capsys, monkeypatch, tmp_path, "explain", "text", "--model", "dict.joblib",
+        "--text", "a fine film",
+    )  # fmt: skip
+    assert_one_line_error(result, "--model dict.joblib holds a dict", "no predict_proba")
+
+
+@pytest.mark.parametrize("option", ["--out", "--json"])
+def test_output_in_a_missing_folder_is_refused_before_any_work(
+    iris_files, capsys, monkeypatch, option
+):
+    result = run_main(
+        capsys, monkeypatch, iris_files[0], "explain", "tabular", "--model", "model.joblib",
+        "--data", "rows.csv", option, "no-such-folder/report.html",
+    )  # fmt: skip
+    assert_one_line_error(
+        result, f"{option} no-such-folder/report.html: the folder 'no-such-folder' does not exist"
+    )
+    assert "only load models you trust" not in result.stderr  # refused before loading
+
+
+def test_existing_output_is_kept_unless_forced(iris_files, tmp_path, capsys, monkeypatch):
+    for name in ("model.joblib", "rows.csv"):
+        (tmp_path / name).write_bytes((iris_files[0] / name).read_bytes())
+    (tmp_path / "report.html").write_text("my notes")
+    command = ["explain", "tabular", "--model", "model.joblib", "--data", "rows.csv"]
+    result = run_main(capsys, monkeypatch, tmp_path, *command, "--out", "report.html")
+    assert_one_line_error(result, "--out report.html already exists; add --force to replace it")
+    assert (tmp_path / "report.html").read_text() == "my notes"
+    assert "only load models you trust" not in result.stderr
+    result = run_main(capsys, monkeypatch, tmp_path, *command, "--out", "report.html", "--force")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
+    result = run_main(capsys, monkeypatch, tmp_path, *command, "--out", str(tmp_path))
+    assert_one_line_error(result, "is a folder; give a file name")
+
+
 # ------------------------------------------------------------------------ images
 def _tiny_onnx(path: Path, batch: str | int = "N") -> np.ndarray:
     """A linear classifier of the mean colour: GlobalAveragePool → MatMul → Softmax."""

@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
+from scipy.stats import truncnorm
+
 from limette.discretize import (
     DecileDiscretizer,
     EntropyDiscretizer,
     QuartileDiscretizer,
     truncated_normal,
 )
-from scipy.stats import truncnorm
 
 lime_discretize = pytest.importorskip("lime.discretize")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from limette.segmentation import grid
 from scipy.ndimage import gaussian_filter
 
 from limette import Explanation, ImageExplainer, ImageExplanation
@@ -12,6 +11,7 @@ from limette._random import instance_generator, resolve_seed
 from limette.errors import InputError, ModelCallError, UnknownOptionError
 from limette.image._input import BLUR_FRACTION
 from limette.sampling import BernoulliSampler
+from limette.segmentation import grid
 
 WEIGHTS = np.array([0.9, -0.7, 0.5, -0.35, 0.25, 0.15, -0.1, 0.05, 0.0, 0.6, -0.45, 0.3])
 
@@ -215,6 +215,7 @@ def test_png_decodes_back(image):
     import io
 
     import matplotlib.image
+
     from limette.plot_image import encode_png
 
     rgb = (image * 255).astype(np.uint8)
@@ -338,3 +339,55 @@ def test_report_shows_image_explanations_with_escaped_names(image):
     assert page.count("data:image/png;base64,") == 3 * len(explanation.labels) == 9
     assert "&lt;cat&gt;" in page and "dog &amp; co" in page and "&lt;caption&gt;" in page
     assert "<cat>" not in page
+
+
+def _png_pixels(uri: str) -> np.ndarray:
+    """Decode one of the report's PNGs (8-bit RGB, filter 0 on every row, as encode_png)."""
+    import base64
+    import struct
+    import zlib
+
+    data = base64.b64decode(uri.split(",", 1)[1])
+    width, height = struct.unpack(">II", data[16:24])
+    assert data[25] == 2  # colour type RGB
+    start = data.index(b"IDAT") + 4
+    length = struct.unpack(">I", data[start - 8 : start - 4])[0]
+    raw = np.frombuffer(zlib.decompress(data[start : start + length]), np.uint8)
+    return raw.reshape(height, 1 + 3 * width)[:, 1:].reshape(height, width, 3)
+
+
+def test_report_of_a_large_image_embeds_small_pictures_and_keeps_the_explanation():
+    import json
+    import re
+
+    from limette.report import REPORT_SIDE, render_report
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 256, (400, 300, 3), dtype=np.uint8)
+    image = np.repeat(np.repeat(small, 3, axis=0), 3, axis=1)  # 1200×900, in 3×3 blocks
+    cells = (np.arange(400)[:, None] // 100) * 3 + np.arange(300)[None, :] // 100
+    segments = np.repeat(np.repeat(cells, 3, axis=0), 3, axis=1)
+    weights = np.linspace(-1.0, 1.0, 12)
+
+    def classify(batch):
+        grid = batch[:, ::3, ::3].reshape(len(batch), 4, 100, 3, 100, 3).mean(axis=(2, 4, 5))
+        score = 1 / (1 + np.exp(-(grid.reshape(len(batch), -1) / 255 - 0.5) @ weights))
+        return np.column_stack([1 - score, score])
+
+    explanation = ImageExplainer(random_state=0).explain(
+        image, classify, segmentation_fn=lambda _: segments, num_samples=60, labels=(1,),
+        top_labels=None,
+    )  # fmt: skip
+    page = render_report([explanation])
+    uris = re.findall(r'src="(data:image/png;base64,[^"]+)"', page)
+    pictures = [_png_pixels(uri) for uri in uris]
+    assert [p.shape for p in pictures] == [(400, 300, 3)] * 3
+    assert max(pictures[0].shape[:2]) <= REPORT_SIDE < max(image.shape[:2])
+    np.testing.assert_array_equal(pictures[0], small)  # each 3×3 block's mean
+    # the explanation itself keeps full resolution
+    assert explanation.image.shape == (1200, 900, 3) and explanation.segments.shape == (1200, 900)
+    embedded = json.loads(re.search(r'class="lm-data">(.*?)</script>', page).group(1))
+    assert embedded["metadata"]["downscaled_from"] == [1200, 900]
+    np.testing.assert_array_equal(Explanation.from_dict(embedded).segments, cells)
+    # a small image is drawn as before, at full size
+    assert explanation.downscaled(1200) is explanation

@@ -5,11 +5,11 @@ from functools import partial
 
 import numpy as np
 import pytest
-from limette.segmentation import grid
 
 from limette import ImageExplainer
 from limette.engine.plan import Deferred
 from limette.errors import InputError, InstanceError, ModelCallError
+from limette.segmentation import grid
 
 SIZE = 8
 W = np.random.default_rng(0).integers(-1, 3, size=(SIZE, SIZE, 3)).astype(float)

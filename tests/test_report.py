@@ -12,6 +12,10 @@ import re
 
 import numpy as np
 import pytest
+
+from _factories import make_explanation, many_features
+from limette import Explanation, TabularExplainer
+from limette.errors import InputError
 from limette.report import (
     global_importance,
     png_data_uri,
@@ -21,10 +25,6 @@ from limette.report import (
     script_json,
     weight_color,
 )
-
-from _factories import make_explanation, many_features
-from limette import Explanation, TabularExplainer
-from limette.errors import InputError
 from limette.views._assets import CONTENT_SECURITY_POLICY, SCRIPT
 
 EVIL = "<script>alert(\"x\")</script> & &amp; 'q' </script><img src=x onerror=alert(1)>"

@@ -6,10 +6,10 @@ import sys
 
 import numpy as np
 import pytest
-from limette.segmentation import count_segments, get_segmenter, grid, relabel
 
 from limette import segmentation
 from limette.errors import InputError, MissingDependencyError, UnknownOptionError
+from limette.segmentation import count_segments, get_segmenter, grid, relabel
 
 
 @pytest.fixture(scope="module")

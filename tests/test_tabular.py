@@ -183,7 +183,8 @@ def test_training_data_stats_replace_frequencies():
 
     def predict(batch):
         rows.append(batch)
-        return np.column_stack([batch[:, 1], 1 - batch[:, 1]])
+        p = np.clip(batch[:, 1], 0.0, 1.0)  # probabilities: a Gaussian draw leaves [0, 1]
+        return np.column_stack([p, 1 - p])
 
     explainer.explain(np.array([1.0, 0.5]), predict, num_samples=200, random_state=0)
     assert np.all(rows[0][:, 0] == 1.0)

@@ -8,13 +8,21 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from types import FrameType
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError, LimetteWarning, ModelOutputError, UnknownOptionError
+from .errors import (
+    InputError,
+    LimetteWarning,
+    ModelOutputError,
+    ModelOutputWarning,
+    TooFewSamplesWarning,
+    UnknownOptionError,
+)
 
 
 def as_float_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray:
@@ -86,6 +94,31 @@ def as_model_output(output: Any, n_rows: int, name: str, classification: bool) -
     return array
 
 
+def check_probabilities(output: np.ndarray, name: str, tolerance: float = 1e-4) -> bool:
+    """Warn (and return ``True``) when classification ``output`` ``(n, k)`` is not
+    probabilities: a negative value, or a row that does not sum to 1 within ``tolerance``.
+
+    One pass of a matrix-vector product and a minimum, a few microseconds for a batch of
+    thousands of rows: nothing next to the model call that made them.
+    """
+    sums = output @ np.ones(output.shape[1])
+    lowest = float(output.min())
+    if lowest >= -tolerance and float(sums.min()) >= 1.0 - tolerance:
+        if float(sums.max()) <= 1.0 + tolerance:
+            return False
+    worst = int(np.argmax(np.abs(sums - 1.0)))
+    found = f"row {worst} sums to {float(sums[worst]):.6g}"
+    if lowest < -tolerance:
+        found = f"it returned {lowest:.6g}"
+    warn_user(
+        f"{name} does not return probabilities in classification mode ({found}); the "
+        "explanation is of these scores. Pass the model's predict_proba (or softmax its "
+        "logits), or use mode='regression' for scores",
+        ModelOutputWarning,
+    )
+    return True
+
+
 def check_labels(labels: Iterable[int], n_outputs: int) -> tuple[int, ...]:
     """Check that every label indexes a model output; return them as a tuple of ints."""
     if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
@@ -103,6 +136,68 @@ def check_labels(labels: Iterable[int], n_outputs: int) -> tuple[int, ...]:
     if not checked:
         raise InputError("labels is empty; give at least one label to explain")
     return tuple(checked)
+
+
+def check_positive_float(value: Any, name: str) -> float:
+    """Return ``value`` as a float when it is a finite number ``> 0``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InputError(f"{name} must be a positive number; got {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise InputError(f"{name} must be a positive number; got {value!r}")
+    return float(value)
+
+
+def available_memory() -> int | None:
+    """Bytes this process may still allocate: ``MemAvailable`` of ``/proc/meminfo``, capped
+    by a cgroup limit; the physical memory elsewhere; ``None`` when unknown."""
+    found: list[int] = []
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    found.append(int(line.split()[1]) * 1024)
+        with open("/sys/fs/cgroup/memory.max") as limit:
+            text = limit.read().strip()
+        if text.isdigit():
+            found.append(int(text))
+    except (OSError, ValueError):
+        pass
+    if not found:
+        try:
+            found.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        except (AttributeError, OSError, ValueError):
+            return None
+    return min(found)
+
+
+def check_sample_memory(
+    n_samples: int, n_features: int, name: str = "num_samples", arrays: int = 3
+) -> None:
+    """Refuse ``n_samples`` when the ``arrays`` float64 matrices of ``n_samples × n_features``
+    an explanation holds at once (samples, their model inputs, indicators) would not fit
+    in the memory available, before anything that large is allocated."""
+    needed = int(n_samples) * max(int(n_features), 1) * 8 * arrays
+    if needed < 2**28:  # 256 MiB: not worth reading /proc for (explain_many asks per instance)
+        return
+    free = available_memory()
+    if free is not None and needed > free:
+        raise InputError(
+            f"{name}={n_samples} needs about {needed / 2**30:.1f} GiB for {n_features} "
+            f"features ({arrays} arrays of {name} × features × 8 bytes); "
+            f"{free / 2**30:.1f} GiB of memory is available. Use fewer samples"
+        )
+
+
+def warn_few_samples(n_samples: int, n_features: int, name: str, explainer: str) -> None:
+    """Warn (:class:`~limette.errors.TooFewSamplesWarning`) when ``n_samples`` is below the
+    number of interpretable features: the least-squares fit is underdetermined."""
+    if n_samples < n_features:
+        warn_user(
+            f"{explainer} with {name}={n_samples} and {n_features} features: fewer samples "
+            f"than features leave the fit underdetermined and the attributions unreliable; "
+            f"use {name} >= {n_features} (ideally several times more)",
+            TooFewSamplesWarning,
+        )
 
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
@@ -128,10 +223,16 @@ def check_names(names: Sequence[Any] | None, n: int, argument: str) -> list[str]
     names = [str(name) for name in names]
     if len(names) != n:
         raise InputError(f"{argument} has {len(names)} names; expected {n}")
+    if len(set(names)) != n:
+        repeated = sorted(name for name, count in Counter(names).items() if count > 1)
+        raise InputError(
+            f"{argument} repeats {repeated!r}; every feature needs its own "
+            "name (explanations and reports list features by name)"
+        )
     return names
 
 
-def warn_user(message: str) -> None:
+def warn_user(message: str, category: type[LimetteWarning] = LimetteWarning) -> None:
     """Issue a :class:`~limette.errors.LimetteWarning` pointing at the user's line: the
     first frame outside limette, however many of limette's frames and generators lie
     between (a fixed ``stacklevel`` breaks whenever a call path changes)."""
@@ -140,4 +241,4 @@ def warn_user(message: str) -> None:
     level = 2  # 1 is this function, 2 its caller
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
-    warnings.warn(message, LimetteWarning, stacklevel=level)
+    warnings.warn(message, category, stacklevel=level)

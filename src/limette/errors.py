@@ -8,6 +8,7 @@ already catch (``ValueError``, ``TypeError``, ``RuntimeError``, ``ImportError``)
 from __future__ import annotations
 
 __all__ = [
+    "CategoricalNumbersWarning",
     "InputError",
     "InstanceError",
     "LimetteError",
@@ -15,6 +16,8 @@ __all__ = [
     "MissingDependencyError",
     "ModelCallError",
     "ModelOutputError",
+    "ModelOutputWarning",
+    "TooFewSamplesWarning",
     "UnknownOptionError",
 ]
 
@@ -56,3 +59,18 @@ class MissingDependencyError(LimetteError, ImportError):
 
 class LimetteWarning(UserWarning):
     """A warning about input that limette could handle but that may surprise the user."""
+
+
+class TooFewSamplesWarning(LimetteWarning):
+    """Fewer samples than interpretable features: the fit is underdetermined and its
+    attributions are far from the values that more samples would give."""
+
+
+class ModelOutputWarning(LimetteWarning):
+    """The model's output looks unlike what the mode expects (e.g. classification outputs
+    that are not probabilities)."""
+
+
+class CategoricalNumbersWarning(LimetteWarning):
+    """A text column of the training data is mostly numbers: a few stray tokens (``"n/a"``)
+    made it categorical, with one category per distinct number."""

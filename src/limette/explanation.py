@@ -229,6 +229,11 @@ class Explanation:
         return float(self.score[self._row(label)])
 
     # ---------------------------------------------------------------------- JSON
+    def downscaled(self, max_side: int) -> Explanation:
+        """This explanation with its pictures at most ``max_side`` pixels on a side, for
+        reports; itself when it has none (only image explanations do)."""
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (arrays as lists with their dtype); see :meth:`from_dict`.
 

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from scipy.special import gammaln
 
-from ._validation import lookup
+from ._validation import check_positive_float, lookup
 from .errors import InputError
 
 __all__ = [
@@ -98,8 +98,7 @@ def get_kernel(
     kernel: str | Callable[[np.ndarray, float], np.ndarray] | None, kernel_width: float
 ) -> Kernel:
     """Bind a kernel (a name, or lime's ``kernel(d, kernel_width)`` callable) to its width."""
-    if not np.isfinite(kernel_width) or kernel_width <= 0:
-        raise InputError(f"kernel_width must be a positive number; got {kernel_width!r}")
+    kernel_width = check_positive_float(kernel_width, "kernel_width")
     function: Any = kernel if callable(kernel) else lookup(_KERNELS, kernel or "lime", "kernel")
     return partial(function, kernel_width=kernel_width)
 

@@ -9,6 +9,7 @@ from .image.plot import (
     png_data_uri,
     render_overlay,
     segment_boundaries,
+    shrink,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "png_data_uri",
     "render_overlay",
     "segment_boundaries",
+    "shrink",
 ]

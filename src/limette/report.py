@@ -2,6 +2,7 @@
 
 from .views.report import (
     DEFAULT_SHOWN,
+    REPORT_SIDE,
     SHOWN_CLASSES,
     SectionRenderer,
     global_importance,
@@ -17,6 +18,7 @@ from .views.report import (
 
 __all__ = [
     "DEFAULT_SHOWN",
+    "REPORT_SIDE",
     "SHOWN_CLASSES",
     "SectionRenderer",
     "global_importance",

@@ -33,6 +33,32 @@ def existing_file(path: str, option: str) -> Path:
     return found
 
 
+def writable_output(path: str | None, option: str, force: bool) -> None:
+    """Check, before any work, that ``path`` can be written: its folder exists, it is not
+    a folder, and it is not an existing file unless ``force`` (a file is never replaced
+    without being asked to)."""
+    if path is None or path == "-":
+        return
+    found = Path(path)
+    folder = found.parent
+    if not folder.is_dir():
+        raise InputError(f"{option} {path}: the folder {str(folder)!r} does not exist")
+    if found.is_dir():
+        raise InputError(f"{option} {path} is a folder; give a file name")
+    if found.exists() and not force:
+        raise InputError(f"{option} {path} already exists; add --force to replace it")
+
+
+def check_model(model: Any, path: str, option: str, methods: tuple[str, ...]) -> None:
+    """Raise naming ``option`` when ``model`` has none of ``methods`` (a dict, an array)."""
+    if not any(callable(getattr(model, method, None)) for method in methods):
+        wanted = " or ".join(methods)
+        raise InputError(
+            f"{option} {path} holds a {type(model).__name__}, not a model: it has no {wanted} "
+            "method"
+        )
+
+
 def load_pickled_model(path: str, option: str = "--model") -> Any:
     """Load a joblib/pickle file, after warning on stderr that this runs the file's code."""
     found = existing_file(path, option)

@@ -47,6 +47,9 @@ def _common(
     )
     parser.add_argument("--out", help="write a self-contained HTML report here")
     parser.add_argument("--json", help="write the explanation as JSON here ('-' for stdout)")
+    parser.add_argument(
+        "--force", action="store_true", help="replace --out and --json files that exist"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.add_argument("--traceback", action="store_true", help="show tracebacks of errors")
 
@@ -201,6 +204,10 @@ def _explain_tabular(args: argparse.Namespace) -> tuple[list[Explanation], list[
         if path is not None:
             inputs.existing_file(path, option)
     model = inputs.load_pickled_model(args.model, "--model")
+    methods = {"classification": ("predict_proba",), "regression": ("predict",)}
+    inputs.check_model(
+        model, args.model, "--model", methods.get(args.mode, ("predict_proba", "predict"))
+    )
     data = inputs.read_table(args.data, "--data", args.drop)
     train = inputs.read_table(args.train, "--train", args.drop) if args.train else data
     if list(train.columns) != list(data.columns):
@@ -289,8 +296,7 @@ def _explain_text(args: argparse.Namespace) -> tuple[list[Explanation], list[str
     if not text.strip():
         raise InputError("the text to explain is empty")
     model = inputs.load_pickled_model(args.model, "--model")
-    if not hasattr(model, "predict_proba"):
-        raise InputError(f"--model {args.model} has no predict_proba; a classifier is needed")
+    inputs.check_model(model, args.model, "--model", ("predict_proba",))
     names = args.class_names or [str(c) for c in getattr(model, "classes_", [])] or None
     explainer = _explainer_class("TextExplainer")(class_names=names, random_state=args.seed)
     _say(args, f"explaining a text of {len(text)} characters with {args.samples} samples")
@@ -355,6 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
+        inputs.writable_output(args.out, "--out", args.force)
+        inputs.writable_output(args.json, "--json", args.force)
         explanations, captions = args.run(args)
         _emit(args, explanations, captions)
     except Exception as error:  # the boundary: one line, no traceback, unless asked

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._validation import check_positive_int, lookup
+from .._validation import check_positive_int, check_sample_memory, lookup
 from ..explanation import Explanation
 from ..sampling import SCHEMES, Sampler
 from .adaptive import AutoSamples, as_auto, binary_draw, sample_and_evaluate
@@ -83,6 +83,7 @@ def check_num_samples(num_samples: Any) -> int | AutoSamples:
 def neighbourhood(plan: BinaryPlan, instance: Any, rng: np.random.Generator) -> Neighbourhood:
     """A plan's ``prepare``: ``num_samples`` rows of the plan's sampler, weighed."""
     setup = plan.setup(instance)
+    check_sample_memory(plan.num_samples, setup.d)
     samples = plan.binary_sampler.sample(plan.num_samples, setup.d, rng)
     return Neighbourhood(
         samples, plan.weigh(samples), Deferred(setup.compose, samples), setup.state
@@ -124,6 +125,7 @@ def explain_adaptive(
         classification=plan.classification,
         batch_size=batch_size,
         name=plan.model_name,
+        probabilities=bool(getattr(plan, "expects_probabilities", False)),
     )
     samples, outputs, extra = sample_and_evaluate(
         plan.num_samples,

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .._random import instance_generator
-from .._validation import as_model_output
+from .._validation import as_model_output, check_probabilities
 from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
 from .adaptive import AutoSamples
@@ -129,6 +129,8 @@ class _Chunk:
         self.queue: list[_Waiting] = []
         self.queued = 0
         self.outcomes: list[Outcome] = []
+        # until one call is found wanting; images have no regression mode, logits are fine
+        self.check_probabilities = bool(getattr(plan, "expects_probabilities", False))
 
     def add(self, index: int, instance: Any) -> None:
         if isinstance(getattr(self.plan, "num_samples", None), AutoSamples):
@@ -171,9 +173,7 @@ class _Chunk:
             self._alone(queue[0])
         else:
             try:
-                outputs = _call(
-                    self.plan,
-                    self.predict_fn,
+                outputs = self._call(
                     [waiting.hood.inputs for waiting in queue],
                     sum(waiting.hood.n for waiting in queue),
                     f"a batch of {len(queue)} instances",
@@ -197,9 +197,7 @@ class _Chunk:
             rows = slice(start, min(start + size, n))
             try:
                 waiting.parts.append(
-                    _call(
-                        self.plan,
-                        self.predict_fn,
+                    self._call(
                         [waiting.hood.inputs[rows]],
                         rows.stop - rows.start,
                         f"samples {rows.start}..{rows.stop - 1} of {n}",
@@ -208,6 +206,13 @@ class _Chunk:
             except Exception as error:
                 waiting.error = error
                 return
+
+    def _call(self, pieces: list[Any], rows: int, where: str) -> np.ndarray:
+        outputs = _call(self.plan, self.predict_fn, pieces, rows, where)
+        if self.check_probabilities:
+            name = getattr(self.plan, "model_name", "predict_fn")
+            self.check_probabilities = not check_probabilities(outputs, name)
+        return outputs
 
     def _finish(self, waiting: _Waiting) -> None:
         if waiting.error is not None:

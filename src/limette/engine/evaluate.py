@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._design import WeightedDesign
-from .._validation import as_model_output, check_labels, check_positive_int
+from .._validation import as_model_output, check_labels, check_positive_int, check_probabilities
 from ..errors import LimetteError, MissingDependencyError, ModelCallError
 from ..selection import select_features
 from ..surrogates import LinearFit, Surrogate
@@ -52,11 +52,13 @@ def evaluate(
     batch_size: int | None = None,
     progress: bool = False,
     name: str = "predict_fn",
+    probabilities: bool = False,
 ) -> np.ndarray:
     """Call the model on ``compose(samples[batch])`` batch by batch; return ``(n, k)`` outputs.
 
     Memory is bounded by one composed batch. A model that raises is re-raised as
-    :class:`~limette.errors.ModelCallError` with the batch it failed on.
+    :class:`~limette.errors.ModelCallError` with the batch it failed on. With
+    ``probabilities``, outputs that are not probabilities give one warning.
     """
     n = len(samples)
     outputs = []
@@ -84,7 +86,10 @@ def evaluate(
         raise LimetteError(
             f"{name} returned a different number of outputs across batches: {widths}"
         )
-    return np.concatenate(outputs, axis=0)
+    result = np.concatenate(outputs, axis=0)
+    if probabilities:
+        check_probabilities(result, name)
+    return result
 
 
 def proximity_weights(

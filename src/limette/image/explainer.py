@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._random import RandomState
-from .._validation import lookup
+from .._validation import check_positive_float, lookup
 from ..engine.adaptive import AutoSamples
 from ..engine.binary import explain_single
 from ..engine.driver import stream
@@ -94,7 +94,7 @@ class ImageExplainer:
         random_state: RandomState = None,
         class_names: Sequence[str] | None = None,
     ) -> None:
-        self.kernel_width = float(kernel_width)
+        self.kernel_width = check_positive_float(kernel_width, "kernel_width")
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.feature_selection = lookup(
             {name: name for name in FEATURE_SELECTIONS}, feature_selection, "feature_selection"

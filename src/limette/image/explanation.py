@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -32,6 +32,33 @@ class ImageExplanation(Explanation):
     image: np.ndarray | None = None
 
     kind: ClassVar[str] = "image"
+
+    def downscaled(self, max_side: int) -> ImageExplanation:
+        """A copy whose image and segments fit in ``max_side × max_side`` pixels (blocks of
+        the image averaged, each block's centre segment kept), for reports; the same weights.
+        Itself when it is that small already or holds no image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from limette import ImageExplanation
+        >>> big = ImageExplanation(
+        ...     labels=(0,), coef=np.ones((1, 1)), intercept=np.zeros(1), score=np.ones(1),
+        ...     local_pred=np.ones(1), feature_names=("0",), feature_values=np.ones(1),
+        ...     selected=np.ones((1, 1), bool), model_output=np.ones(1),
+        ...     segments=np.zeros((900, 600), int), image=np.zeros((900, 600, 3), np.uint8))
+        >>> big.downscaled(300).image.shape
+        (300, 200, 3)
+        """
+        if self.segments is None or self.image is None:
+            return self
+        from .plot import shrink
+
+        segments, image = shrink(np.asarray(self.segments), np.asarray(self.image), max_side)
+        if segments.shape == np.shape(self.segments):
+            return self
+        metadata = {**self.metadata, "downscaled_from": list(np.shape(self.segments))}
+        return replace(self, segments=segments, image=image, metadata=metadata)
 
     def _pixels(self) -> tuple[np.ndarray, np.ndarray]:
         if self.segments is None or self.image is None:

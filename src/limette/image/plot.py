@@ -28,6 +28,7 @@ __all__ = [
     "png_data_uri",
     "render_overlay",
     "segment_boundaries",
+    "shrink",
 ]
 
 GREEN, VIOLET, YELLOW = (0, 160, 0), (148, 0, 211), (255, 255, 0)
@@ -42,6 +43,32 @@ def as_unit_rgb(image: np.ndarray) -> np.ndarray:
     if unit.max(initial=0.0) > 1.0:
         unit = unit / 255.0
     return np.clip(unit, 0.0, 1.0)
+
+
+def shrink(segments: np.ndarray, image: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Segments and image shrunk by one integer factor until both sides are ``<= max_side``.
+
+    Each ``f × f`` block of the image is averaged (edge blocks padded by repetition) into
+    a uint8 RGB pixel; each block keeps the segment of its centre pixel. Returns the inputs
+    when no shrinking is needed.
+    """
+    height, width = segments.shape[:2]
+    factor = max(1, -(-max(height, width) // max_side))
+    if factor == 1:
+        return segments, image
+    small = segments[factor // 2 :: factor, factor // 2 :: factor]
+    pad = [(0, -height % factor), (0, -width % factor)] + [(0, 0)] * (image.ndim - 2)
+    padded = np.pad(image, pad, mode="edge")
+    blocks = padded.reshape(
+        padded.shape[0] // factor, factor, padded.shape[1] // factor, factor, *image.shape[2:]
+    )
+    mean = blocks.mean(axis=(1, 3), dtype=np.float64)
+    if image.dtype.kind in "ui":
+        unit = mean / np.iinfo(image.dtype).max
+    else:  # as as_unit_rgb decides: floats above 1 are on the 0-255 scale
+        unit = mean / (255.0 if image.max(initial=0.0) > 1.0 else 1.0)
+    pixels = np.rint(np.clip(unit, 0.0, 1.0) * 255.0).astype(np.uint8)
+    return small, pixels[: small.shape[0], : small.shape[1]]
 
 
 def segment_boundaries(segments: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from .._validation import warn_user
+from ..errors import CategoricalNumbersWarning, InputError
 
 
 def is_frame(value: Any) -> bool:
@@ -47,6 +48,8 @@ class FrameEncoder:
                     else series.dropna().unique()
                 )
                 categories[i] = tuple(sorted(values, key=_sort_key))
+                if str(series.dtype) != "category":
+                    _warn_mostly_numeric(column, series, len(categories[i]))
         return cls(tuple(frame.columns), tuple(frame.dtypes), categories)
 
     def encode(self, frame: Any, name: str) -> np.ndarray:
@@ -116,6 +119,30 @@ def _is_categorical(series: Any) -> bool:
     from pandas.api import types
 
     return bool(types.is_bool_dtype(series) or not types.is_numeric_dtype(series))
+
+
+def _warn_mostly_numeric(column: Any, series: Any, n_categories: int) -> None:
+    """Warn when a text column is mostly numbers with a few other tokens (``"n/a"``, ``"?"``):
+    it becomes a categorical feature with one category per distinct number."""
+    import pandas as pd
+    from pandas.api import types
+
+    if types.is_bool_dtype(series):
+        return
+    present = series.dropna()
+    numbers = pd.to_numeric(present, errors="coerce")
+    others = present[numbers.isna()]
+    if len(others) == 0 or len(others) * 2 > len(present):
+        return
+    tokens = sorted({str(value) for value in others})[:5]
+    warn_user(
+        f"training_data column {column!r} holds numbers except for {len(others)} of "
+        f"{len(present)} values ({', '.join(repr(t) for t in tokens)}); it is treated as a "
+        f"categorical feature with {n_categories} categories. Convert it with "
+        "pandas.to_numeric(..., errors='coerce') and fill the missing values, or cast it to "
+        "'category' to keep it categorical",
+        CategoricalNumbersWarning,
+    )
 
 
 def _sort_key(value: Any) -> tuple[str, Any]:

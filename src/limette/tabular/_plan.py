@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._random import RandomState
-from .._validation import check_positive_int, lookup
+from .._validation import check_positive_int, check_sample_memory, lookup
 from ..engine.adaptive import as_auto, sample_and_evaluate
 from ..engine.chunk import Neighbourhood
 from ..engine.evaluate import evaluate
@@ -57,6 +57,12 @@ class TabularPlan:
     def classification(self) -> bool:
         return bool(self.explainer.classification_)
 
+    @property
+    def expects_probabilities(self) -> bool:
+        """Whether outputs that are not probabilities deserve a warning (classification
+        mode, where mode='regression' is the choice for scores)."""
+        return self.classification
+
     def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
         if isinstance(instance, Invalid):
             raise instance.error
@@ -89,6 +95,7 @@ class TabularPlan:
             compose=explainer._model_input,
             classification=self.classification,
             batch_size=batch_size,
+            probabilities=self.expects_probabilities,
         )
         samples, outputs, extra = sample_and_evaluate(
             self.num_samples,
@@ -189,6 +196,9 @@ def make_plan(
     lookup({**SCHEMES, "glime": None}, sampler, "sampler")
     explainer._tilt_width(sampler, distance_metric)
     rule = as_auto(num_samples)
+    if rule is None:
+        num_samples = check_positive_int(num_samples, "num_samples", minimum=2)
+        check_sample_memory(num_samples, len(explainer.feature_names))
     fit = FitOptions.build(
         explainer.random_state, random_state, labels, top_labels, num_features,
         distance_metric, model_regressor,
@@ -196,7 +206,7 @@ def make_plan(
     return TabularPlan(
         explainer=explainer,
         fit=fit,
-        num_samples=rule or check_positive_int(num_samples, "num_samples", minimum=2),
+        num_samples=rule or num_samples,
         sampling_method=sampling_method,
         sampler=sampler,
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._random import RandomState
-from .._validation import as_float_array, as_row, check_names, lookup
+from .._validation import as_float_array, as_row, check_names, check_positive_float, lookup
 from ..engine.adaptive import AutoSamples, Draw
 from ..engine.driver import explain_one, stream
 from ..errors import InputError
@@ -118,7 +118,9 @@ class TabularExplainer:
         self.random_state = random_state
         self.sample_around_instance = sample_around_instance
         self.kernel_width = (
-            float(kernel_width) if kernel_width is not None else 0.75 * np.sqrt(n_features)
+            check_positive_float(kernel_width, "kernel_width")
+            if kernel_width is not None
+            else 0.75 * np.sqrt(n_features)
         )
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.discretizer = self._fit_discretizer(

@@ -92,6 +92,8 @@ def format_inputs(inputs: Any) -> TensorInputs:
         raise InputError(f"every input must have the same first (batch) dimension; got {sizes}")
     if sizes[0] == 0:
         raise InputError("inputs has a batch of 0 examples")
+    for i, a in enumerate(arrays):
+        _check_finite(a, f"inputs[{i}]" if isinstance(inputs, (tuple, list)) else "inputs")
     return TensorInputs(arrays, isinstance(inputs, (tuple, list)), torch_kind)
 
 
@@ -109,6 +111,7 @@ def format_baselines(baselines: Any, inputs: TensorInputs) -> Arrays:
         if isinstance(baseline, (int, float, np.integer, np.floating)) and not isinstance(
             baseline, bool
         ):
+            _check_finite(np.float64(baseline), f"baselines[{i}]")
             formatted.append(float(baseline))
             continue
         converted = like(to_numpy(baseline) if not is_torch(baseline) else baseline, array)
@@ -122,8 +125,29 @@ def format_baselines(baselines: Any, inputs: TensorInputs) -> Arrays:
                 f"baselines[{i}] has shape {_shape(converted)}; expected a number or an array "
                 f"broadcastable to the input's shape {_shape(array)}"
             )
+        _check_finite(converted, f"baselines[{i}]")
         formatted.append(converted)
     return tuple(formatted)
+
+
+def _check_finite(array: Any, name: str) -> None:
+    """Raise naming ``name`` and the first position of a NaN or infinity in ``array``."""
+    if is_torch(array):
+        import torch
+
+        if not array.is_floating_point() or bool(torch.isfinite(array).all()):
+            return
+        host = to_numpy(array)
+    else:
+        if not np.issubdtype(np.asarray(array).dtype, np.inexact):
+            return
+        host = np.asarray(array)
+        if np.isfinite(host).all():
+            return
+    where = tuple(int(i) for i in np.argwhere(~np.isfinite(host))[0])
+    raise InputError(
+        f"{name} contains {host[where]} at index {where}; inputs and baselines must be finite"
+    )
 
 
 @dataclass(frozen=True)
@@ -266,23 +290,45 @@ def expand_args(args: Any, repeats: int) -> tuple[Any, ...]:
 
 def check_target(target: Any, batch_size: int) -> Any:
     """Normalise ``target``: None, an int, a tuple, or a per-example list of ints/tuples."""
-    if target is None or isinstance(target, tuple):
+    if target is None:
         return target
+    if isinstance(target, tuple):
+        return _non_negative(target)
     if is_torch(target) or isinstance(target, np.ndarray):
         array = to_numpy(target)
         if array.size == 1:
-            return int(array.reshape(-1)[0])
+            return _non_negative(int(array.reshape(-1)[0]))
         target = [int(t) for t in array.reshape(-1)]
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        return int(target)
+        return _non_negative(int(target))
     if isinstance(target, Sequence) and not isinstance(target, str):
         if len(target) != batch_size:
             raise InputError(f"target has {len(target)} entries; inputs has {batch_size} examples")
-        return [t if isinstance(t, tuple) else int(t) for t in target]
+        return [_non_negative(t if isinstance(t, tuple) else int(t)) for t in target]
     raise InputError(
         "target must be None, an int, a tuple, or a list with one per example; "
         f"got {type(target).__name__}"
     )
+
+
+def _non_negative(target: Any) -> Any:
+    """``target`` (an int or a tuple of ints) when no index is negative; an error otherwise
+    (a negative index would silently pick an output counted from the end)."""
+    for index in target if isinstance(target, tuple) else (target,):
+        if int(index) < 0:
+            raise InputError(f"target {target!r} is negative; give the index of the output, from 0")
+    return target
+
+
+def _check_in_range(columns: Any, shape: tuple[int, ...], target: Any, name: str) -> None:
+    """Raise naming ``target`` when an index is past the end of ``name``'s output dims."""
+    for axis, index in enumerate(columns):
+        size = shape[axis + 1]
+        if int(index) >= size:
+            raise InputError(
+                f"target {target!r} is out of range: {name} returned shape {shape}, so "
+                f"dimension {axis + 1} takes indices 0..{size - 1}"
+            )
 
 
 def select_target(output: Any, target: Any, batch_size: int, name: str) -> Any:
@@ -298,11 +344,18 @@ def select_target(output: Any, target: Any, batch_size: int, name: str) -> Any:
                 f"{name} returned shape {_shape(output)}; target {target!r} needs "
                 f"{len(index) + 1} dimensions"
             )
+        _check_in_range(index, _shape(output), target, name)
         return output[(slice(None), *index)]
     rows = int(output.shape[0])
     if rows % batch_size:
         raise ModelOutputError(f"{name} returned {rows} rows for a batch of {batch_size} examples")
     columns = np.array([t if isinstance(t, tuple) else (t,) for t in target])
+    if columns.shape[1] > output.ndim - 1:
+        raise ModelOutputError(
+            f"{name} returned shape {_shape(output)}; target needs {columns.shape[1] + 1} "
+            "dimensions"
+        )
+    _check_in_range(columns.max(axis=0), _shape(output), target, name)
     example = np.arange(rows) % batch_size
     picks = tuple(like(columns[example, j], output) for j in range(columns.shape[1]))
     return output[(like(np.arange(rows), output), *picks)]

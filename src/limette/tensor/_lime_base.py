@@ -19,7 +19,7 @@ import numpy as np
 
 from .._design import StackedDesign
 from .._random import RandomState, resolve_seed
-from .._validation import check_positive_int, lookup
+from .._validation import check_positive_float, check_positive_int, lookup
 from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
@@ -68,8 +68,7 @@ class ExpKernelSimilarity:
 
     def __post_init__(self) -> None:
         lookup({"cosine": 0, "euclidean": 0}, self.distance_mode, "distance_mode")
-        if not np.isfinite(self.kernel_width) or self.kernel_width <= 0:
-            raise InputError(f"kernel_width must be positive; got {self.kernel_width!r}")
+        check_positive_float(self.kernel_width, "kernel_width")
 
     def _weights(self, dot: Any, own: Any, norm_x: Any, squared: Any) -> np.ndarray:
         if self.distance_mode == "euclidean":

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._random import RandomState, instance_generator, resolve_seed
-from .._validation import check_positive_int
+from .._validation import check_positive_int, check_sample_memory, warn_few_samples
 from ..compose import mask_compose
 from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
@@ -156,6 +156,7 @@ class Lime(LimeBase):
         mask = ti.format_feature_mask(feature_mask, x)
         target = ti.check_target(target, x.batch_size)
         n = check_positive_int(n_samples, "n_samples")
+        check_sample_memory(n, mask.n_features, "n_samples")
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         aggregate = self._aggregates(x, target, additional_forward_args)
         if aggregate and perturbations_per_eval not in (None, 1):
@@ -395,6 +396,7 @@ class KernelShap(Lime):
         if d < 63 and 2**d <= n:
             Z = all_coalitions(d)
             return Z, shapley_kernel(Z)[None]
+        warn_few_samples(n, d, "n_samples", "KernelShap")
         sampler: Any = self.perturb_func
         Z = sampler.sample(n, d, instance_generator(seed))
         anchors = (Z.sum(axis=1) == 0) | (Z.sum(axis=1) == d)

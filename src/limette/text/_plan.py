@@ -59,6 +59,12 @@ class TextPlan:
         return bool(self.explainer.classification_)
 
     @property
+    def expects_probabilities(self) -> bool:
+        """Whether outputs that are not probabilities deserve a warning (classification
+        mode, where mode='regression' is the choice for scores)."""
+        return self.classification
+
+    @property
     def binary_sampler(self) -> UniformCountSampler:
         """lime's text sampling: a uniformly drawn number of words switched off."""
         return UniformCountSampler(scheme=self.sampler)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._random import RandomState
-from .._validation import lookup
+from .._validation import check_positive_float, lookup
 from ..engine.adaptive import AutoSamples
 from ..engine.binary import explain_single
 from ..engine.driver import stream
@@ -157,7 +157,7 @@ class TextExplainer:
         char_level: bool = False,
         mode: str = "classification",
     ) -> None:
-        self.kernel_width = float(kernel_width)
+        self.kernel_width = check_positive_float(kernel_width, "kernel_width")
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.verbose = verbose
         self.class_names = None if class_names is None else [str(c) for c in class_names]

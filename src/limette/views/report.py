@@ -51,6 +51,9 @@ _SECTIONS: dict[str, SectionRenderer] = {}
 
 #: Features shown before the reader asks for more.
 DEFAULT_SHOWN = 10
+#: Longest side, in pixels, of the pictures in a report: a 4000×4000 photo's report holds
+#: it at 500×500 (:meth:`Explanation.downscaled`); the explanation keeps full resolution.
+REPORT_SIDE = 512
 #: Classes listed in the prediction chart (the explained ones are always included).
 SHOWN_CLASSES = 10
 #: Fidelity below which the report warns: weighted R², and the gap between surrogate and
@@ -273,7 +276,10 @@ def _finite(value: Any) -> Any:
 
 def script_json(data: Any) -> str:
     """``data`` as JSON that is safe inside a ``<script>`` element (``<``, ``>``, ``&`` escaped)."""
-    text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
+    try:  # the common case, at the C encoder's speed (an image's pixels are many numbers)
+        text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # NaN or infinity somewhere: null them
+        text = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -296,6 +302,7 @@ def render_fragment(
     embed_data : bool
         Embed the explanation's JSON (:meth:`Explanation.to_dict`) in the section.
     """
+    explanation = explanation.downscaled(REPORT_SIDE)
     order_sizes = [len(explanation._order(row)) for row in range(len(explanation.labels))]
     most = max(max(order_sizes, default=0), 1)
     shown = min(most, DEFAULT_SHOWN)

@@ -112,9 +112,12 @@ def test_masked_images_are_built_per_call(explainer, images, batch_size, sizes):
 
 
 def _plan(explainer):
-    from limette.image._plan import make_plan
+    from limette.image._plan import ImageOptions, ImagePlan
 
-    return make_plan(explainer, (1,), None, 0, 10, 40, None, "cosine", None, 0, None)
+    options = ImageOptions(
+        top_labels=None, hide_color=0, num_samples=40, distance_metric="cosine", random_state=0
+    )
+    return ImagePlan.build(explainer, options)
 
 
 def test_failures_are_collected_and_every_image_accounted_for(explainer, images, singles):

@@ -3,6 +3,7 @@ import pytest
 
 from limette import RecurrentTabularExplainer, TabularExplainer
 from limette.errors import InputError, ModelCallError, ModelOutputError
+from limette.tabular import discretize as tabular_discretize
 
 TRUE = np.array([3.0, -2.0, 0.0, 0.5, 1.5])
 
@@ -297,3 +298,24 @@ def test_discretized_samples_follow_bin_frequencies_and_truncated_normals(cancer
         low, high = discretizer.mins_[feature, b], discretizer.maxs_[feature, b]
         law = truncnorm((low - mean) / std, (high - mean) / std, loc=mean, scale=std)
         assert kstest(values, law.cdf).pvalue > 1e-3
+
+
+def test_training_data_stats_bins_give_the_thresholds_of_placeholder_data():
+    stats = {
+        "bins": {0: [1.0, 2.0, 3.0]},
+        "means": {0: [0.5, 1.5, 2.5, 3.5]},
+        "stds": {0: [0.1, 0.2, 0.3, 0.4]},
+        "mins": {0: [0.0, 1.0, 2.0, 3.0]},
+        "maxs": {0: [1.0, 2.0, 3.0, 4.0]},
+    }
+    fitted = tabular_discretize.QuartileDiscretizer().fit(np.zeros((2, 1)), [0], ["x"], None, stats)
+    np.testing.assert_array_equal(fitted.thresholds_[0], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(fitted.means_[0], [0.5, 1.5, 2.5, 3.5])
+    assert fitted.names_[0] == ["x <= 1.00", "1.00 < x <= 2.00", "2.00 < x <= 3.00", "x > 3.00"]
+    drawn = fitted.undiscretize(np.array([[0], [3]]), np.random.default_rng(0))
+    assert 0.0 <= drawn[0, 0] <= 1.0 and 3.0 <= drawn[1, 0] <= 4.0
+    without_bins = {key: value for key, value in stats.items() if key != "bins"}
+    with pytest.raises(InputError, match="has 4 values for feature 0, which has 2 bins"):
+        tabular_discretize.QuartileDiscretizer().fit(
+            np.zeros((2, 1)), [0], ["x"], None, without_bins
+        )

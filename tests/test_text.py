@@ -126,7 +126,7 @@ def test_known_word_weights_with_a_linear_probability():
 def test_distances_are_lime_cosine_times_100(rng):
     from sklearn.metrics.pairwise import pairwise_distances
 
-    from limette.text.explainer import _distances
+    from limette.text._plan import text_distances as _distances
 
     samples = keep_rows(12, rng).astype(float)
     samples[5] = 0.0

@@ -181,7 +181,7 @@ def test_intervals_in_frame_json_and_plot(bayesian_explanation):
     errorbar = next(c for c in ax.containers if type(c).__name__ == "ErrorbarContainer")
     segments = errorbar.lines[2][0].get_segments()
     widths = sorted(abs(s[1][0] - s[0][0]) / 2 for s in segments)
-    np.testing.assert_allclose(widths, sorted(1.96 * frame[frame.label == 1]["std"]), rtol=1e-9)
+    np.testing.assert_allclose(widths, sorted(1.959964 * frame[frame.label == 1]["std"]), rtol=1e-6)
 
 
 def test_frame_without_std_still_shows_fidelity(cancer, cancer_forest):

@@ -77,7 +77,8 @@ class Explanation:
         _KINDS[cls.kind] = cls
 
     # ----------------------------------------------------------------- lookups
-    def _row(self, label: int | None) -> int:
+    def label_row(self, label: int | None) -> int:
+        """The row of ``coef``, ``intercept``, ... that holds ``label`` (``None``: the first)."""
         if label is None:
             return 0
         if label not in self.labels:
@@ -86,7 +87,8 @@ class Explanation:
             )
         return self.labels.index(label)
 
-    def _order(self, row: int) -> np.ndarray:
+    def feature_order(self, row: int) -> np.ndarray:
+        """Selected features of ``row`` by decreasing absolute weight (ties in feature order)."""
         features = np.flatnonzero(self.selected[row])
         return features[np.argsort(-np.abs(self.coef[row, features]), kind="stable")]
 
@@ -128,7 +130,8 @@ class Explanation:
     # --------------------------------------------------------------- uncertainty
     @property
     def interval_level(self) -> float:
-        """Level of :meth:`coef_interval` by default (``metadata["interval_level"]`` or 0.95)."""
+        """Level of :meth:`coef_interval` by default: the surrogate's ``interval_level``
+        (recorded in ``metadata["interval_level"]`` when it has one), else 0.95."""
         return float(self.metadata.get("interval_level", 0.95))
 
     def coef_interval(self, level: float | None = None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -137,6 +140,16 @@ class Explanation:
         A normal interval ``coef ± z · coef_std`` (a credible interval for
         :class:`~limette.uncertainty.BayesianRidge`); ``None`` without ``coef_std``.
         """
+        half = self.interval_half_width(level)
+        if half is None:
+            return None
+        return self.coef - half, self.coef + half
+
+    def interval_half_width(self, level: float | None = None) -> np.ndarray | None:
+        """Half the width ``z · coef_std`` of each weight's interval; ``None`` without ``coef_std``.
+
+        ``level`` defaults to :attr:`interval_level`; reports and plots draw these.
+        """
         if self.coef_std is None:
             return None
         level = self.interval_level if level is None else float(level)
@@ -144,8 +157,7 @@ class Explanation:
             raise InputError(f"level must be strictly between 0 and 1; got {level}")
         from scipy.special import ndtri
 
-        half = float(ndtri(0.5 + level / 2.0)) * self.coef_std
-        return self.coef - half, self.coef + half
+        return np.asarray(float(ndtri(0.5 + level / 2.0)) * self.coef_std)
 
     @property
     def predict_proba(self) -> np.ndarray | None:
@@ -173,13 +185,13 @@ class Explanation:
 
         ``label`` defaults to the first explained label.
         """
-        row = self._row(label)
-        return [(self.feature_names[j], float(self.coef[row, j])) for j in self._order(row)]
+        row = self.label_row(label)
+        return [(self.feature_names[j], float(self.coef[row, j])) for j in self.feature_order(row)]
 
     def as_map(self) -> dict[int, list[tuple[int, float]]]:
         """``{label: [(feature index, weight), ...]}`` by decreasing absolute weight."""
         return {
-            label: [(int(j), float(self.coef[row, j])) for j in self._order(row)]
+            label: [(int(j), float(self.coef[row, j])) for j in self.feature_order(row)]
             for row, label in enumerate(self.labels)
         }
 
@@ -201,7 +213,7 @@ class Explanation:
         adjusted, gap = self.adjusted_score, self.fidelity_gap
         records = []
         for row, label in enumerate(self.labels):
-            for rank, j in enumerate(self._order(row), start=1):
+            for rank, j in enumerate(self.feature_order(row), start=1):
                 record = {
                     "label": label,
                     "label_name": self.label_name(label),
@@ -222,11 +234,11 @@ class Explanation:
 
     def intercept_for(self, label: int | None = None) -> float:
         """The surrogate's intercept for ``label``."""
-        return float(self.intercept[self._row(label)])
+        return float(self.intercept[self.label_row(label)])
 
     def score_for(self, label: int | None = None) -> float:
         """The surrogate's weighted R² for ``label``."""
-        return float(self.score[self._row(label)])
+        return float(self.score[self.label_row(label)])
 
     # ---------------------------------------------------------------------- JSON
     def downscaled(self, max_side: int) -> Explanation:

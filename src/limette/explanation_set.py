@@ -153,7 +153,7 @@ class ExplanationSet(Sequence[Explanation]):
         std: list[float] = []
         for index, explanation in zip(self.indices, self._explanations):
             for row, label in enumerate(explanation.labels):
-                order = explanation._order(row)
+                order = explanation.feature_order(row)
                 m = len(order)
                 columns["instance"] += [index] * m
                 columns["label"] += [label] * m
@@ -185,7 +185,7 @@ class ExplanationSet(Sequence[Explanation]):
                 f"explanations have different numbers of features {sorted(widths)}; "
                 "a global summary needs the same features"
             )
-        weights = np.stack([np.abs(e.coef[e._row(label)]) for e in self._explanations])
+        weights = np.stack([np.abs(e.coef[e.label_row(label)]) for e in self._explanations])
         mean = weights.mean(axis=0)
         names = self.feature_names or [str(j) for j in range(mean.shape[0])]
         order = np.argsort(-mean, kind="stable")

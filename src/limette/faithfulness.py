@@ -146,7 +146,7 @@ def faithfulness(
     >>> report.order.tolist(), report.deletion_gain > 0
     ([0, 1, 2], True)
     """
-    row = explanation._row(label)
+    row = explanation.label_row(label)
     chosen = explanation.labels[row]
     d = explanation.coef.shape[1]
     n_random = check_positive_int(n_random, "n_random")
@@ -186,12 +186,13 @@ def tabular_compose(
     One interpretable feature is one column (or one feature-timestep of a recurrent
     explainer); the model is called with the explainer's input layout (DataFrames too).
     """
-    row = explainer._encode_row(data_row)
+    encoder = explainer.row_encoder_
+    row = encoder.encode(data_row)
     base = explainer.baseline_ if baseline is None else as_float_array(baseline, "baseline", 1)
     if base.shape != row.shape:
         raise InputError(f"baseline has {base.shape[0]} values; the row has {row.shape[0]}")
 
     def compose(keep: np.ndarray) -> Any:
-        return explainer._model_input(np.where(keep.astype(bool), row, base))
+        return encoder.decode(np.where(keep.astype(bool), row, base))
 
     return compose

@@ -41,8 +41,8 @@ __all__ = [
 
 def top_features(explanation: Explanation, k: int, label: int | None = None) -> frozenset[int]:
     """Indices of the ``k`` features with the largest absolute weight for ``label``."""
-    row = explanation._row(label)
-    return frozenset(int(j) for j in explanation._order(row)[:k])
+    row = explanation.label_row(label)
+    return frozenset(int(j) for j in explanation.feature_order(row)[:k])
 
 
 def jaccard_matrix(sets: Sequence[frozenset[int]]) -> np.ndarray:
@@ -206,7 +206,7 @@ def stability(
         for seed in _seeds(random_state, repeats)
     ]
     chosen = explanations[0].labels[0] if label is None else label
-    rows = [e._row(chosen) for e in explanations]
+    rows = [e.label_row(chosen) for e in explanations]
     sets = [top_features(e, k, chosen) for e in explanations]
     jaccard = jaccard_matrix(sets)
     pairs = jaccard[np.triu_indices(repeats, k=1)]

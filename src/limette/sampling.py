@@ -379,8 +379,7 @@ class KernelWeightedSampler:
 
 def _subsets_of_sizes(sizes: np.ndarray, d: int, rng: np.random.Generator) -> np.ndarray:
     """One uniformly random subset of each size, as rows of 0/1 (ranks of uniform keys)."""
-    ranks = np.argsort(np.argsort(rng.random((len(sizes), d)), axis=1), axis=1)
-    return (ranks < sizes[:, None]).astype(float)
+    return _subsets(sizes, rng.random((len(sizes), d)))
 
 
 @dataclass(frozen=True)

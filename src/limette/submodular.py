@@ -58,7 +58,7 @@ def weight_matrix(
     columns: dict[object, int] = {}
     entries = []
     for i, explanation in enumerate(explanations):
-        row = explanation._row(label)
+        row = explanation.label_row(label)
         for j in np.flatnonzero(explanation.selected[row]):
             feature = explanation.feature_names[j] if key else int(j)
             entries.append((i, columns.setdefault(feature, len(columns)), explanation.coef[row, j]))

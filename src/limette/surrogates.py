@@ -54,7 +54,7 @@ class Surrogate(Protocol):
         ...
 
 
-def _groups(selected: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+def label_groups(selected: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     """Group targets by identical feature masks: ``[(features, targets), ...]``."""
     if (selected == selected[0]).all():
         return [(np.flatnonzero(selected[0]), np.arange(len(selected)))]
@@ -88,7 +88,7 @@ class Ridge:
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
         coef = np.zeros(selected.shape)
         std = np.zeros(selected.shape) if self.compute_std else None
-        for features, targets in _groups(selected):
+        for features, targets in label_groups(selected):
             if features.size:
                 solution = design.ridge(self.alpha, features, targets)
                 coef[np.ix_(targets, features)] = solution.T
@@ -209,7 +209,7 @@ class Lasso:
 
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
         coef = np.zeros(selected.shape)
-        for features, targets in _groups(selected):
+        for features, targets in label_groups(selected):
             if features.size:
                 gram = design.gram[np.ix_(features, features)][None]
                 cross = design.cross[np.ix_(features, targets)][None]
@@ -274,7 +274,7 @@ class ConstrainedLeastSquares:
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
         coef = np.zeros(selected.shape)
         intercept = np.zeros(selected.shape[0])
-        for features, targets in _groups(selected):
+        for features, targets in label_groups(selected):
             X = design.X[:, features][None]
             solved, y0 = _constrained_lstsq(X, design.Y[None][..., targets], design.w[None])
             coef[np.ix_(targets, features)] = solved[0]

@@ -23,7 +23,7 @@ import numpy as np
 from ._design import WeightedDesign
 from ._validation import check_positive_int
 from .errors import InputError
-from .surrogates import LinearFit, Ridge, Surrogate, _groups
+from .surrogates import LinearFit, Ridge, Surrogate, label_groups
 
 __all__ = ["BayesianRidge", "Bootstrap"]
 
@@ -74,7 +74,7 @@ class BayesianRidge:
 
     def fit(self, design: WeightedDesign, selected: np.ndarray) -> LinearFit:
         coef, std = np.zeros(selected.shape), np.zeros(selected.shape)
-        for features, targets in _groups(selected):
+        for features, targets in label_groups(selected):
             if features.size:
                 mean, deviation = self._posterior(design, features, targets)
                 coef[np.ix_(targets, features)] = mean.T

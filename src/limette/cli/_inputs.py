@@ -21,7 +21,7 @@ PICKLE_WARNING = (
 )
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
@@ -73,7 +73,7 @@ def load_pickled_model(path: str, option: str = "--model") -> Any:
         return joblib.load(found)
     except Exception as error:  # unpickling can raise almost anything
         raise InputError(
-            f"{option} {path} could not be loaded with joblib: {_one_line(error)}"
+            f"{option} {path} could not be loaded with joblib: {one_line(error)}"
         ) from error
 
 
@@ -90,7 +90,7 @@ def read_table(path: str, option: str, drop: list[str] | None = None) -> Any:
         frame = pd.read_csv(found)
     except Exception as error:  # pandas raises parser, encoding and empty-data errors
         raise InputError(
-            f"{option} {path} is not a readable CSV file: {_one_line(error)}"
+            f"{option} {path} is not a readable CSV file: {one_line(error)}"
         ) from error
     missing = [column for column in drop or [] if column not in frame.columns]
     if missing:
@@ -168,7 +168,7 @@ class OnnxClassifier:
             )
         except Exception as error:  # onnxruntime raises its own exception types
             raise InputError(
-                f"--onnx {path} is not a loadable ONNX model: {_one_line(error)}"
+                f"--onnx {path} is not a loadable ONNX model: {one_line(error)}"
             ) from error
         model_input = self.session.get_inputs()[0]
         self.input_name, self.input_shape = model_input.name, list(model_input.shape)

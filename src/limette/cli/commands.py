@@ -369,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.traceback:
             raise
         kind = "" if isinstance(error, (LimetteError, OSError)) else f"{type(error).__name__}: "
-        print(f"limette: error: {kind}{inputs._one_line(error)}", file=sys.stderr)
+        print(f"limette: error: {kind}{inputs.one_line(error)}", file=sys.stderr)
         return 1
     return 0
 

@@ -106,7 +106,9 @@ def _batch(draws: list[Draw], per: int, first: bool) -> tuple[np.ndarray, Any, n
         owner[0] = -1  # the instance itself, shared by every replicate's fit
     samples = np.concatenate([samples for samples, _ in parts])
     inputs = [inputs for _, inputs in parts]
-    return samples, inputs[0] if len(inputs) == 1 else np.concatenate(inputs), owner
+    if isinstance(inputs[0], np.ndarray):
+        return samples, np.concatenate(inputs), owner
+    return samples, inputs[0].extended(inputs[1:]), owner  # rows composed later
 
 
 def adaptive_samples(

@@ -28,10 +28,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from .._random import instance_generator
-from .._validation import as_model_output, check_probabilities
-from ..errors import LimetteError, ModelCallError
+from .._validation import check_probabilities
+from ..errors import LimetteError
 from ..explanation import Explanation
 from .adaptive import AutoSamples
+from .evaluate import call_model
 from .workspace import reusing_arrays
 
 Outcome = tuple[int, "Explanation | BaseException"]
@@ -101,15 +102,14 @@ def _call(
 
     Messages name the model as the plan's ``model_name`` (e.g. lime's ``classifier_fn``).
     """
-    name = getattr(plan, "model_name", "predict_fn")
-    inputs = plan.compose(pieces)
-    try:
-        raw = predict_fn(inputs)
-    except LimetteError:
-        raise
-    except Exception as error:
-        raise ModelCallError(f"{name} raised {type(error).__name__} on {where}: {error}") from error
-    return as_model_output(raw, rows, name, plan.classification)
+    return call_model(
+        predict_fn,
+        plan.compose(pieces),
+        rows,
+        name=getattr(plan, "model_name", "predict_fn"),
+        classification=plan.classification,
+        where=where,
+    )
 
 
 class _Chunk:

@@ -43,6 +43,29 @@ def progress_bar(
     return tqdm(total=total, desc=description, unit=unit)
 
 
+def call_model(
+    predict_fn: Callable[[Any], Any],
+    inputs: Any,
+    rows: int,
+    *,
+    name: str,
+    classification: bool,
+    where: str,
+) -> np.ndarray:
+    """One model call on ``rows`` rows, its output checked (``(rows, k)`` floats).
+
+    A model that raises is re-raised as :class:`~limette.errors.ModelCallError` naming the
+    model (``name``, e.g. lime's ``classifier_fn``) and ``where`` it failed.
+    """
+    try:
+        raw = predict_fn(inputs)
+    except LimetteError:
+        raise
+    except Exception as error:
+        raise ModelCallError(f"{name} raised {type(error).__name__} on {where}: {error}") from error
+    return as_model_output(raw, rows, name, classification)
+
+
 def evaluate(
     predict_fn: Callable[[Any], Any],
     samples: np.ndarray,
@@ -65,17 +88,16 @@ def evaluate(
     bar = progress_bar(n, progress, "model calls", "sample")
     try:
         for batch in _batches(n, batch_size):
-            inputs = compose(samples[batch])
-            try:
-                raw = predict_fn(inputs)
-            except LimetteError:
-                raise
-            except Exception as error:
-                raise ModelCallError(
-                    f"{name} raised {type(error).__name__} on samples "
-                    f"{batch.start}..{batch.stop - 1} of {n}: {error}"
-                ) from error
-            outputs.append(as_model_output(raw, batch.stop - batch.start, name, classification))
+            outputs.append(
+                call_model(
+                    predict_fn,
+                    compose(samples[batch]),
+                    batch.stop - batch.start,
+                    name=name,
+                    classification=classification,
+                    where=f"samples {batch.start}..{batch.stop - 1} of {n}",
+                )
+            )
             if bar is not None:
                 bar.update(batch.stop - batch.start)
     finally:

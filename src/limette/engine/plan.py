@@ -80,15 +80,19 @@ class FitOptions:
         )
 
     def metadata(self, explainer: Any) -> dict[str, Any]:
-        """The metadata every explainer records."""
+        """The metadata every explainer records (``interval_level``: the surrogate's, if any)."""
         metric = self.distance_metric
-        return {
+        recorded = {
             "explainer": type(explainer).__name__,
             "seed": seed_entropy(self.seed),
             "kernel_width": explainer.kernel_width,
             "feature_selection": explainer.feature_selection,
             "distance_metric": metric if isinstance(metric, str) else "callable",
         }
+        level = getattr(self.surrogate, "interval_level", None)
+        if level is not None:  # the surrogate's own level of its intervals
+            recorded["interval_level"] = float(level)
+        return recorded
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,6 +111,10 @@ class Deferred:
     def build(self) -> Any:
         """The composed rows (a list of texts, a batch of images, ...)."""
         return self.compose(self.keep)
+
+    def extended(self, others: list[Deferred]) -> Deferred:
+        """These rows followed by those of ``others`` (the same composer)."""
+        return Deferred(self.compose, np.concatenate([self.keep, *(o.keep for o in others)]))
 
 
 def concat_inputs(parts: list[Any]) -> Any:

@@ -11,24 +11,18 @@ both run through these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ..compose import is_torch, mask_compose
-from ..engine.binary import (
-    Setup,
-    check_num_samples,
-    check_sampler,
-    explain_adaptive,
-    neighbourhood,
-)
+from ..engine.binary import Setup, binary_draws, check_sampler
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions, compose_deferred
+from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
 from ..errors import InputError
-from ..explanation import Explanation
 from ..kernels import get_distance
 from ..sampling import BERNOULLI_SCHEME, BernoulliSampler
 from ._input import baseline, check_image, segment
@@ -40,6 +34,30 @@ if TYPE_CHECKING:
 #: The image explainer's default ``sampler``: scrambled Sobol points (see
 #: :data:`limette.sampling.BERNOULLI_SCHEME` for the measurement); ``"random"`` is lime's.
 DEFAULT_SAMPLER = BERNOULLI_SCHEME
+#: Images per classifier call when composing on the host (or a torch CPU device). On the
+#: 2-core CPU, EfficientNet-Lite0 ran about twice as fast at batches of 1-2 images as at 10
+#: (lime's default), being memory-bound at larger batches; composition costs the same per
+#: image at any batch size (``benchmarks/RESULTS.md``, "Images").
+CPU_BATCH_SIZE = 2
+#: Images per classifier call on an accelerator (a CUDA tensor or ``device``), where larger
+#: batches keep the device busy; memory stays bounded by one batch.
+ACCELERATOR_BATCH_SIZE = 100
+
+
+def default_batch_size(device: Any) -> int:
+    """:data:`CPU_BATCH_SIZE` on the host or a CPU device, else :data:`ACCELERATOR_BATCH_SIZE`."""
+    if device is None or str(device).split(":")[0] == "cpu":
+        return CPU_BATCH_SIZE
+    return ACCELERATOR_BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class ImageOptions(Options):
+    """:class:`~limette.engine.run.Options` with what hides a segment and where to compose."""
+
+    hide_color: Any = None
+    segmentation_fn: Any = None
+    device: Any = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +94,7 @@ class MaskComposer:
 
 
 @dataclass(frozen=True)
-class _Segmented:
+class Segmented:
     """What ``finish`` needs of one image."""
 
     image: np.ndarray
@@ -86,7 +104,7 @@ class _Segmented:
 
 
 @dataclass(frozen=True, eq=False)
-class ImagePlan:
+class ImagePlan(SamplingPlan):
     """One call's options, bound to an :class:`~limette.image.ImageExplainer`; picklable."""
 
     explainer: ImageExplainer
@@ -100,14 +118,35 @@ class ImagePlan:
     model_name: ClassVar[str] = "classifier_fn"
     classification: ClassVar[bool] = True
 
-    @property
-    def seed(self) -> np.random.SeedSequence:
-        return self.fit.seed
+    @classmethod
+    def build(cls, explainer: ImageExplainer, options: ImageOptions) -> ImagePlan:
+        """Check one call's options and bind them to ``explainer``.
 
-    @property
-    def binary_sampler(self) -> BernoulliSampler:
+        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+        instance then samples in batches and stops on its own).
+        """
+        return cls(
+            explainer=explainer,
+            fit=options.fit(explainer.random_state),
+            num_samples=check_num_samples(options.num_samples),
+            hide_color=options.hide_color,
+            segmentation_fn=options.segmentation_fn,
+            device=options.device,
+            sampler=check_sampler(options.sampler),
+        )
+
+    def draws(self, instance: Any, rng: np.random.Generator) -> Draws:
         """lime's image sampling: each segment kept with probability 1/2."""
-        return BernoulliSampler(0.5, scheme=self.sampler)
+        sampler = BernoulliSampler(0.5, scheme=self.sampler)
+        return binary_draws(sampler, self.setup(instance), self.weigh, rng)
+
+    def instances(self, images: Any) -> Sequence[Any]:
+        return images_of(images)
+
+    def batch_size(self, instances: Sequence[Any], given: int | None) -> int | None:
+        if given is not None:
+            return given
+        return default_batch_size(first_device(instances, self.device))
 
     def setup(self, instance: Any) -> Setup:
         device = self.device
@@ -117,26 +156,19 @@ class ImagePlan:
         segments, d, segmenter = segment(array, self.segmentation_fn, self.explainer.segmenter)
         base = baseline(array, segments, d, self.hide_color)
         composer = MaskComposer.build(array, segments, base, device)
-        return Setup(d, composer, _Segmented(array, segments, segmenter, device))
+        return Setup(d, composer, Segmented(array, segments, segmenter, device))
 
     def weigh(self, samples: np.ndarray) -> np.ndarray:
         return np.asarray(self.explainer.kernel_fn(get_distance(self.fit.distance_metric)(samples)))
 
-    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
-        return neighbourhood(self, instance, rng)
-
-    def explain_adaptive(
-        self,
-        instance: Any,
-        predict_fn: Callable[[Any], Any],
-        rng: np.random.Generator,
-        batch_size: int | None,
-    ) -> Explanation:
-        return explain_adaptive(self, instance, predict_fn, rng, batch_size)
-
     compose = staticmethod(compose_deferred)
 
-    def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> ImageExplanation:
+    def finish(
+        self,
+        neighbourhood: Neighbourhood,
+        outputs: np.ndarray,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ImageExplanation:
         explainer, state = self.explainer, neighbourhood.state
         fields = self.fit.fields(
             neighbourhood,
@@ -159,6 +191,7 @@ class ImagePlan:
                 "hide_color": _describe_hide_color(self.hide_color),
                 "device": None if state.device is None else str(state.device),
                 "sampler": self.sampler,
+                **(extra or {}),
             },
             **fields,
         )
@@ -196,37 +229,3 @@ def first_device(images: Sequence[Any], device: Any) -> Any:
     if device is None and len(images) and is_torch(images[0]):
         return images[0].device
     return device
-
-
-def make_plan(
-    explainer: ImageExplainer,
-    labels: Sequence[int] | None,
-    top_labels: int | None,
-    hide_color: Any,
-    num_features: int,
-    num_samples: Any,
-    segmentation_fn: Any,
-    distance_metric: str | Callable[..., Any],
-    model_regressor: Any,
-    random_state: Any,
-    device: Any,
-    sampler: str = DEFAULT_SAMPLER,
-) -> ImagePlan:
-    """Check one call's options and bind them to ``explainer``.
-
-    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
-    instance then runs the plan's ``explain_adaptive``).
-    """
-    fit = FitOptions.build(
-        explainer.random_state, random_state, labels, top_labels, num_features,
-        distance_metric, model_regressor,
-    )  # fmt: skip
-    return ImagePlan(
-        explainer=explainer,
-        fit=fit,
-        num_samples=check_num_samples(num_samples),
-        hide_color=hide_color,
-        segmentation_fn=segmentation_fn,
-        device=device,
-        sampler=check_sampler(sampler),
-    )

@@ -16,40 +16,24 @@ import numpy as np
 
 from .._random import RandomState
 from .._validation import check_positive_float, lookup
+from ..engine import run
 from ..engine.adaptive import AutoSamples
-from ..engine.binary import explain_single
-from ..engine.driver import stream
 from ..explanation_set import ExplanationSet
 from ..kernels import get_kernel
 from ..selection import FEATURE_SELECTIONS
 from . import plot  # noqa: F401  (registers the image section of reports)
-from ._plan import (  # noqa: F401
+from ._plan import (
+    ACCELERATOR_BATCH_SIZE,
+    CPU_BATCH_SIZE,
     DEFAULT_SAMPLER,
-    MaskComposer,
-    first_device,
-    images_of,
-    make_plan,
+    ImageOptions,
+    ImagePlan,
+    default_batch_size,
 )
 from .explanation import ImageExplanation
 from .segmentation import Segmenter, get_segmenter
 
 __all__ = ["ACCELERATOR_BATCH_SIZE", "CPU_BATCH_SIZE", "ImageExplainer", "default_batch_size"]
-
-#: Images per classifier call when composing on the host (or a torch CPU device). On the
-#: 2-core CPU, EfficientNet-Lite0 ran about twice as fast at batches of 1-2 images as at 10
-#: (lime's default), being memory-bound at larger batches; composition costs the same per
-#: image at any batch size (``benchmarks/RESULTS.md``, "Images").
-CPU_BATCH_SIZE = 2
-#: Images per classifier call on an accelerator (a CUDA tensor or ``device``), where larger
-#: batches keep the device busy; memory stays bounded by one batch.
-ACCELERATOR_BATCH_SIZE = 100
-
-
-def default_batch_size(device: Any) -> int:
-    """:data:`CPU_BATCH_SIZE` on the host or a CPU device, else :data:`ACCELERATOR_BATCH_SIZE`."""
-    if device is None or str(device).split(":")[0] == "cpu":
-        return CPU_BATCH_SIZE
-    return ACCELERATOR_BATCH_SIZE
 
 
 class ImageExplainer:
@@ -141,9 +125,8 @@ class ImageExplainer:
             Most segments in each explanation.
         num_samples : int, "auto" or AutoSamples
             Perturbed images (the first is the image itself). ``"auto"`` draws batches
-            until a re-run would likely give the same top segments (see
-            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used``,
-            ``stop_reason`` and the estimate ``redraw_jaccard``.
+            until the top segments are stable (see :class:`~limette.AutoSamples`);
+            ``metadata`` records ``samples_used`` and ``stop_reason``.
         batch_size : int, optional
             Images per classifier call; memory is bounded by one batch. By default
             :func:`default_batch_size`: 2 on the CPU (measured fastest for a CNN there),
@@ -173,15 +156,11 @@ class ImageExplainer:
         -------
         ImageExplanation
         """
-        plan = make_plan(
-            self, labels, top_labels, hide_color, num_features, num_samples,
-            segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
-        )  # fmt: skip
-        if batch_size is None:
-            batch_size = default_batch_size(first_device([image], device))
-        return explain_single(  # type: ignore[return-value]
-            plan, classifier_fn, image, batch_size=batch_size, progress=progress_bar
+        options = ImageOptions.of(locals(), progress=progress_bar)
+        explanation: ImageExplanation = run.explain(
+            ImagePlan.build(self, options), classifier_fn, image, options
         )
+        return explanation
 
     def explain_many(
         self,
@@ -191,7 +170,7 @@ class ImageExplainer:
         top_labels: int | None = 5,
         hide_color: Any = None,
         num_features: int = 100000,
-        num_samples: int | str | AutoSamples = 1000,
+        num_samples: int = 1000,
         batch_size: int | None = None,
         segmentation_fn: Any = None,
         distance_metric: str | Callable[..., Any] = "cosine",
@@ -219,7 +198,7 @@ class ImageExplainer:
         images : list of images, or array or tensor of shape (b, H, W) or (b, H, W, 3)
         classifier_fn, labels, top_labels, hide_color, num_features, num_samples, \
 segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
-            As in :meth:`explain` (with ``"auto"`` each instance stops on its own).
+            As in :meth:`explain` (``num_samples`` must be an integer here).
         batch_size : int, optional
             Images per classifier call; a call may hold the masked images of several
             instances. By default :func:`default_batch_size` of the device.
@@ -255,12 +234,9 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         >>> result[2].as_list() == single.as_list()
         True
         """
-        chunks = self.iter_explanations(
-            images, classifier_fn, labels, top_labels, hide_color, num_features, num_samples,
-            batch_size, segmentation_fn, distance_metric, model_regressor, device, chunk_size,
-            executor, errors, progress, random_state, sampler,
-        )  # fmt: skip
-        return ExplanationSet.concat(chunks)
+        options = ImageOptions.of(locals())
+        plan = ImagePlan.build(self, options)
+        return run.explain_many(plan, classifier_fn, images, options)
 
     def iter_explanations(
         self,
@@ -270,7 +246,7 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         top_labels: int | None = 5,
         hide_color: Any = None,
         num_features: int = 100000,
-        num_samples: int | str | AutoSamples = 1000,
+        num_samples: int = 1000,
         batch_size: int | None = None,
         segmentation_fn: Any = None,
         distance_metric: str | Callable[..., Any] = "cosine",
@@ -284,22 +260,8 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         sampler: str = DEFAULT_SAMPLER,
     ) -> Iterator[ExplanationSet]:
         """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
-        batch = images_of(images)
-        plan = make_plan(
-            self, labels, top_labels, hide_color, num_features, num_samples,
-            segmentation_fn, distance_metric, model_regressor, random_state, device, sampler,
-        )  # fmt: skip
-        if batch_size is None:
-            batch_size = default_batch_size(first_device(batch, device))
-        return stream(
-            plan,
-            classifier_fn,
-            batch,
-            batch_size=batch_size,
-            chunk_size=chunk_size,
-            executor=executor,
-            errors=errors,
-            progress=progress,
-        )
+        options = ImageOptions.of(locals())
+        plan = ImagePlan.build(self, options)
+        return run.iter_explanations(plan, classifier_fn, images, options)
 
     explain_instance = explain

@@ -60,15 +60,16 @@ class ImageExplanation(Explanation):
         metadata = {**self.metadata, "downscaled_from": list(np.shape(self.segments))}
         return replace(self, segments=segments, image=image, metadata=metadata)
 
-    def _pixels(self) -> tuple[np.ndarray, np.ndarray]:
+    def image_and_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The explained image and its segment labels (an error when they were not kept)."""
         if self.segments is None or self.image is None:
             raise InputError("this explanation holds no image and segments to draw on")
         return np.asarray(self.image), np.asarray(self.segments)
 
-    def _ranked(self, label: int | None) -> tuple[np.ndarray, np.ndarray]:
+    def ranked_segments(self, label: int | None) -> tuple[np.ndarray, np.ndarray]:
         """Segments by decreasing absolute weight (lime's ``local_exp[label]``) and weights."""
-        row = self._row(label)
-        order = self._order(row)
+        row = self.label_row(label)
+        order = self.feature_order(row)
         return order, self.coef[row, order]
 
     def get_image_and_mask(
@@ -89,8 +90,8 @@ class ImageExplanation(Explanation):
         """
         if positive_only and negative_only:
             raise InputError("positive_only and negative_only cannot both be True")
-        image, segments = self._pixels()
-        ranked, weights = self._ranked(label)
+        image, segments = self.image_and_segments()
+        ranked, weights = self.ranked_segments(label)
         d = len(self.feature_names)
         value = np.zeros(d, dtype=segments.dtype)
         if positive_only or negative_only:
@@ -117,8 +118,8 @@ class ImageExplanation(Explanation):
 
     def heatmap(self, label: int | None = None) -> np.ndarray:
         """Per-pixel weight ``(H, W)``: each pixel carries its segment's weight for ``label``."""
-        _, segments = self._pixels()
-        return np.asarray(self.coef[self._row(label)][segments])
+        _, segments = self.image_and_segments()
+        return np.asarray(self.coef[self.label_row(label)][segments])
 
     def overlay(self, label: int | None = None, **kwargs: Any) -> np.ndarray:
         """The image with positive segments tinted green and negative violet, as uint8 RGB.

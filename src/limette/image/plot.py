@@ -9,16 +9,18 @@ matplotlib is imported only for figures.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ..errors import InputError
 from ..explanation import Explanation
-from ..views._svg import encode_png, png_data_uri
-from ..views.plot import _pyplot
+from ..views.plot import pyplot
 from ..views.report import register_section
-from .explanation import ImageExplanation
+from ..views.svg import encode_png, png_data_uri
+
+if TYPE_CHECKING:
+    from .explanation import ImageExplanation
 
 __all__ = [
     "encode_png",
@@ -108,8 +110,8 @@ def render_overlay(
     """
     if not 0.0 <= opacity <= 1.0 or not 0.0 <= boundary_opacity <= 1.0:
         raise InputError(f"opacities must lie in [0, 1]; got {opacity}, {boundary_opacity}")
-    image, segments = explanation._pixels()
-    ranked, weights = explanation._ranked(label)
+    image, segments = explanation.image_and_segments()
+    ranked, weights = explanation.ranked_segments(label)
     ranked, weights = ranked[:num_features], weights[:num_features]
     d = len(explanation.feature_names)
     largest = np.max(np.abs(weights), initial=0.0)
@@ -132,7 +134,7 @@ def plot_image(
     explanation: ImageExplanation, label: int | None = None, ax: Any = None, kind: str = "overlay"
 ) -> Any:
     """Draw the ``"overlay"``, ``"heatmap"`` or ``"image"`` of ``label`` on ``ax``; return ax."""
-    plt = _pyplot()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     shown = explanation.labels[0] if label is None else label
@@ -144,7 +146,7 @@ def plot_image(
         picture = ax.imshow(heat, cmap="PiYG", vmin=-limit, vmax=limit)
         ax.figure.colorbar(picture, ax=ax, fraction=0.046, pad=0.04)
     elif kind == "image":
-        ax.imshow(as_unit_rgb(explanation._pixels()[0]))
+        ax.imshow(as_unit_rgb(explanation.image_and_segments()[0]))
     else:
         raise InputError(f"kind={kind!r} is not known; use 'overlay', 'heatmap' or 'image'")
     ax.set_title(f"{kind}: {explanation.label_name(shown)}")
@@ -154,7 +156,7 @@ def plot_image(
 
 def image_figure(explanation: ImageExplanation, label: int | None = None) -> Any:
     """A matplotlib figure of three panels: the image, the overlay and the heatmap."""
-    plt = _pyplot()
+    plt = pyplot()
     figure, axes = plt.subplots(1, 3, figsize=(12, 4))
     for ax, kind in zip(axes, ("image", "overlay", "heatmap")):
         plot_image(explanation, label, ax=ax, kind=kind)
@@ -163,10 +165,11 @@ def image_figure(explanation: ImageExplanation, label: int | None = None) -> Any
 
 
 @register_section("image")
-def image_section(explanation: Explanation, label: int) -> str:
+def image_section(given: Explanation, label: int) -> str:
     """The report's panel for one label: the image, its overlay and its heatmap, inline."""
-    if not isinstance(explanation, ImageExplanation):
+    if given.kind != "image":
         return ""
+    explanation = cast("ImageExplanation", given)
     heat = explanation.heatmap(label)
     largest = float(np.abs(heat).max()) or 1.0
     colours = np.where(heat[..., None] >= 0, GREEN, VIOLET)

@@ -1,31 +1,32 @@
-"""The tabular explainer's hooks for the many-instance engine (:mod:`limette.engine.chunk`).
+"""The tabular explainer's plan: its rows, their perturbations and their explanation.
 
-``prepare`` draws one row's perturbations and weights, ``compose`` turns queued rows of
-one or more instances into one model input (a DataFrame when the explainer was built on
-one), and ``finish`` fits the surrogate and packages the :class:`Explanation`.
-``explain`` and ``explain_many`` both run through these, so they share every line.
+Built from the explainer's public learned state (``row_encoder_``, ``sampler_``,
+``kernel_fn``, ``discretizer``, names): ``draws`` samples one row's perturbations from
+one stream (a fixed ``num_samples`` draws once, ``"auto"`` in batches), ``compose`` turns
+queued rows of one or more instances into one model input (a DataFrame when the explainer
+was built on one), and ``finish`` fits the surrogate and packages the
+:class:`Explanation`. ``explain`` and ``explain_many`` both run through these
+(:mod:`limette.engine.run`), so they share every line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .._random import RandomState
-from .._validation import check_positive_int, check_sample_memory, lookup
-from ..engine.adaptive import as_auto, sample_and_evaluate
+from .._validation import check_sample_memory, lookup
+from ..engine.adaptive import AutoSamples, Draw
 from ..engine.chunk import Neighbourhood
-from ..engine.evaluate import evaluate
 from ..engine.plan import FitOptions
+from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
 from ..engine.workspace import empty, joined
 from ..errors import InputError
 from ..explanation import Explanation
-from ..sampling import SCHEMES
-from ._frames import is_frame
+from ..kernels import exponential_kernel, get_distance, lime_kernel
+from ..sampling import SCHEMES, uniform_stream
 from ._sampling import CONTINUOUS_SAMPLERS, DEFAULT_SAMPLER
 
 if TYPE_CHECKING:
@@ -33,14 +34,14 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Invalid:
-    """An instance that failed before sampling (e.g. an unseen category)."""
+class TabularOptions(Options):
+    """:class:`~limette.engine.run.Options` with how continuous features are drawn."""
 
-    error: Exception
+    sampling_method: str = "gaussian"
 
 
 @dataclass(frozen=True, eq=False)
-class TabularPlan:
+class TabularPlan(SamplingPlan):
     """One call's options, bound to an explainer; picklable, shipped once per worker."""
 
     explainer: TabularExplainer
@@ -49,9 +50,26 @@ class TabularPlan:
     sampling_method: str
     sampler: str = DEFAULT_SAMPLER
 
-    @property
-    def seed(self) -> np.random.SeedSequence:
-        return self.fit.seed
+    @classmethod
+    def build(cls, explainer: TabularExplainer, options: TabularOptions) -> TabularPlan:
+        """Check one call's options and bind them to ``explainer``.
+
+        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+        instance then samples in batches and stops on its own).
+        """
+        lookup(CONTINUOUS_SAMPLERS, options.sampling_method, "sampling_method")
+        lookup({**SCHEMES, "glime": None}, options.sampler, "sampler")
+        tilt_width(explainer, options.sampler, options.distance_metric)
+        num_samples = check_num_samples(options.num_samples)
+        if not isinstance(num_samples, AutoSamples):
+            check_sample_memory(num_samples, len(explainer.feature_names))
+        return cls(
+            explainer=explainer,
+            fit=options.fit(explainer.random_state),
+            num_samples=num_samples,
+            sampling_method=options.sampling_method,
+            sampler=options.sampler,
+        )
 
     @property
     def classification(self) -> bool:
@@ -63,62 +81,34 @@ class TabularPlan:
         mode, where mode='regression' is the choice for scores)."""
         return self.classification
 
-    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
-        if isinstance(instance, Invalid):
-            raise instance.error
-        explainer = self.explainer
-        row = explainer._encode_row(instance)
-        new_draw, weigh = explainer._neighbourhood(
-            row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
-        )
-        samples, inputs = new_draw()(self.num_samples, True)
-        return Neighbourhood(samples, weigh(samples), inputs, row)
+    @property
+    def feature_names(self) -> Sequence[str] | None:  # type: ignore[override]
+        return self.explainer.feature_names
 
-    def explain_adaptive(
-        self,
-        instance: Any,
-        predict_fn: Callable[[Any], Any],
-        rng: np.random.Generator,
-        batch_size: int | None,
-    ) -> Explanation:
-        """``num_samples="auto"``: batches until a re-run would agree (one row)."""
-        if isinstance(instance, Invalid):
-            raise instance.error
+    def instances(self, instances: Any) -> Sequence[Any]:
+        return self.explainer.row_encoder_.rows(instances)
+
+    def draws(self, instance: Any, rng: np.random.Generator) -> Draws:
         explainer = self.explainer
-        row = explainer._encode_row(instance)
-        new_draw, weigh = explainer._neighbourhood(
-            row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
+        row = explainer.row_encoder_.encode(instance)
+        new_draw, weigh = row_draws(
+            explainer, row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
         )
-        model = partial(
-            evaluate,
-            predict_fn,
-            compose=explainer._model_input,
-            classification=self.classification,
-            batch_size=batch_size,
-            probabilities=self.expects_probabilities,
-        )
-        samples, outputs, extra = sample_and_evaluate(
-            self.num_samples,
-            new_draw,
-            model,
-            weigh,
-            labels=self.fit.labels,
-            top_labels=self.fit.top_labels,
-            classification=self.classification,
-            num_features=self.fit.num_features,
-        )
-        explanation = self.finish(Neighbourhood(samples, weigh(samples), samples, row), outputs)
-        explanation.metadata.update(extra)
-        return explanation
+        return Draws(new_draw, weigh, explainer.row_encoder_.decode, row)
 
     def compose(self, pieces: list[Any]) -> Any:
         rows = pieces[0] if len(pieces) == 1 else joined(pieces)
         if rows is None:  # not back to back in one block: copied into one array
             rows = empty((sum(len(piece) for piece in pieces), pieces[0].shape[1]))
             np.concatenate(pieces, out=rows)
-        return self.explainer._model_input(rows)
+        return self.explainer.row_encoder_.decode(rows)
 
-    def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> Explanation:
+    def finish(
+        self,
+        neighbourhood: Neighbourhood,
+        outputs: np.ndarray,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Explanation:
         explainer = self.explainer
         fields = self.fit.fields(
             neighbourhood,
@@ -126,7 +116,7 @@ class TabularPlan:
             classification=self.classification,
             feature_selection=explainer.feature_selection,
         )
-        names, values = explainer._describe(neighbourhood.state)
+        names, values = describe(explainer, neighbourhood.state)
         return Explanation(
             feature_names=tuple(names),
             feature_values=tuple(values),
@@ -138,75 +128,76 @@ class TabularPlan:
                 else type(explainer.discretizer).__name__,
                 "sampling_method": self.sampling_method,
                 "sampler": self.sampler,
+                **(extra or {}),
             },
             **fields,
         )
 
 
-def instance_rows(explainer: TabularExplainer, instances: Any, ndim: int) -> Any:
-    """The instances as a sequence of rows for ``prepare``, checked per row later.
-
-    A DataFrame is encoded at once; when that fails, row by row, so that only the rows
-    with unknown values fail. NaN rows are left for ``prepare`` to reject one by one.
-    """
-    if is_frame(instances):
-        if explainer.encoder_ is None:
-            instances = instances.to_numpy()
-        else:
-            try:
-                return explainer.encoder_.encode(instances, "instances")
-            except InputError:
-                return [_encode_one(explainer, instances.iloc[[i]]) for i in range(len(instances))]
-    try:
-        array = np.asarray(instances, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise InputError(f"instances must be numeric rows; could not convert ({error})") from None
-    if array.ndim != ndim:
-        raise InputError(
-            f"instances must be {ndim}-D (one instance per row); got shape {array.shape}"
-        )
-    return array
-
-
-def _encode_one(explainer: TabularExplainer, frame: Any) -> Any:
-    try:
-        return explainer.encoder_.encode(frame, "instances")[0]  # type: ignore[union-attr]
-    except InputError as error:
-        return Invalid(error)
-
-
-def make_plan(
+def row_draws(
     explainer: TabularExplainer,
-    num_samples: Any,
-    labels: Sequence[int] | None,
-    top_labels: int | None,
-    num_features: int,
-    distance_metric: str | Callable[..., Any],
-    model_regressor: Any,
+    row: np.ndarray,
+    rng: np.random.Generator,
+    sampler: str,
     sampling_method: str,
-    random_state: RandomState,
-    sampler: str = DEFAULT_SAMPLER,
-) -> TabularPlan:
-    """Check one call's options and bind them to ``explainer``.
-
-    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
-    instance then runs :meth:`TabularPlan.explain_adaptive`).
-    """
-    lookup(CONTINUOUS_SAMPLERS, sampling_method, "sampling_method")
+    distance_metric: str | Callable[..., Any],
+) -> tuple[Callable[[], Draw], Callable[..., np.ndarray]]:
+    """``new_draw()``, which starts a stream of perturbations of ``row`` and returns its
+    ``draw(n, first)`` (one stream per replicate of ``num_samples="auto"``), and
+    ``weigh(samples)``."""
     lookup({**SCHEMES, "glime": None}, sampler, "sampler")
-    explainer._tilt_width(sampler, distance_metric)
-    rule = as_auto(num_samples)
-    if rule is None:
-        num_samples = check_positive_int(num_samples, "num_samples", minimum=2)
-        check_sample_memory(num_samples, len(explainer.feature_names))
-    fit = FitOptions.build(
-        explainer.random_state, random_state, labels, top_labels, num_features,
-        distance_metric, model_regressor,
-    )  # fmt: skip
-    return TabularPlan(
-        explainer=explainer,
-        fit=fit,
-        num_samples=rule or num_samples,
-        sampling_method=sampling_method,
-        sampler=sampler,
-    )
+    tilt = tilt_width(explainer, sampler, distance_metric)
+    table = explainer.sampler_
+    scheme, width = DEFAULT_SAMPLER if tilt is not None else sampler, table.uniform_width(len(row))
+    around = explainer.sample_around_instance
+    kernel_fn = explainer.kernel_fn
+
+    def new_draw() -> Draw:
+        stream = uniform_stream(scheme, width, rng)
+
+        def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+            return table.sample(
+                row, n, rng, sampling_method, around, tilt_width=tilt, first=first, stream=stream
+            )
+
+        return draw
+
+    def weigh(samples: np.ndarray) -> np.ndarray:
+        if tilt is not None:
+            return np.ones(len(samples))
+        return np.asarray(kernel_fn(get_distance(distance_metric)(samples)))
+
+    return new_draw, weigh
+
+
+def tilt_width(explainer: TabularExplainer, sampler: str, distance_metric: Any) -> float | None:
+    """The kernel width GLIME tilts by, or ``None`` for the other samplers."""
+    if sampler != "glime":
+        return None
+    kernel = getattr(explainer.kernel_fn, "func", None)
+    if kernel not in (lime_kernel, exponential_kernel) or distance_metric != "euclidean":
+        raise InputError(
+            "sampler='glime' needs lime's kernel and distance_metric='euclidean' (the "
+            "tilted distribution is known in closed form only for them); got "
+            f"kernel={getattr(kernel, '__name__', kernel)!r}, "
+            f"distance_metric={distance_metric!r}"
+        )
+    return float(explainer.kernel_width)
+
+
+def describe(explainer: TabularExplainer, row: np.ndarray) -> tuple[list[str], list[str]]:
+    """The explained row's feature names (bins, categories) and values, as lime shows them."""
+    names = list(explainer.feature_names)
+    values = [f"{value:.2f}" for value in row]
+    for i in explainer.categorical_features:
+        code = int(row[i])
+        label = explainer.categorical_names.get(i, [])
+        shown = label[code] if code < len(label) else str(code)
+        names[i] = f"{names[i]}={shown}"
+        values[i] = "True"
+    discretizer = explainer.discretizer
+    if discretizer is not None:
+        bins = discretizer.discretize_columns(row[None, discretizer.features_])[0]
+        for feature, names_of_bins, b in zip(discretizer.features_, discretizer.names_, bins):
+            names[feature] = names_of_bins[b]
+    return names, values

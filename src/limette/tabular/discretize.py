@@ -50,8 +50,15 @@ class Discretizer:
         """Learn thresholds and bin statistics for the columns ``features`` of ``data``."""
         self.features_ = np.asarray(features, dtype=int)
         columns = data[:, self.features_]
+        given = _stat_table(stats, "bins", self.features_)
+        learned = (
+            self.thresholds(columns, labels)
+            if any(t is None for t in given)
+            else [None] * len(given)
+        )
         self.thresholds_ = [
-            np.unique(np.asarray(t, dtype=float)) for t in self.thresholds(columns, labels)
+            np.unique(np.asarray(t if t is not None else fitted, dtype=float))
+            for t, fitted in zip(given, learned)
         ]
         self.names_ = [
             _bin_names(feature_names[f], t) for f, t in zip(self.features_, self.thresholds_)
@@ -124,11 +131,16 @@ class Discretizer:
             ("mins", self.mins_),
             ("maxs", self.maxs_),
         ):
-            given = stats.get(key, {})
-            for i, feature in enumerate(self.features_):
-                values = given.get(int(feature), given.get(str(feature)))
-                if values is not None:
-                    table[i, : len(values)] = values
+            for i, values in enumerate(_stat_table(stats, key, self.features_)):
+                if values is None:
+                    continue
+                if len(values) != self.bin_counts_[i]:
+                    raise InputError(
+                        f"training_data_stats[{key!r}] has {len(values)} values for feature "
+                        f"{self.features_[i]}, which has {self.bin_counts_[i]} bins (give "
+                        "its thresholds in training_data_stats['bins'])"
+                    )
+                table[i, : len(values)] = values
 
     def discretize_columns(self, columns: np.ndarray) -> np.ndarray:
         """Bin index of each value of the discretized columns (``n × m`` → ints): the
@@ -172,6 +184,12 @@ class Discretizer:
     def bin_counts_(self) -> np.ndarray:
         """Number of bins of each discretized feature."""
         return np.array([len(t) + 1 for t in self.thresholds_])
+
+
+def _stat_table(stats: dict[str, Any] | None, key: str, features: np.ndarray) -> list[Any]:
+    """``stats[key]`` per feature (keyed by int or str), ``None`` where it is not given."""
+    given = (stats or {}).get(key) or {}
+    return [given.get(int(f), given.get(str(f))) for f in features]
 
 
 def _bin_names(name: str, thresholds: np.ndarray) -> list[str]:

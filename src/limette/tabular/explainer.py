@@ -14,16 +14,17 @@ from typing import Any
 import numpy as np
 
 from .._random import RandomState
-from .._validation import as_float_array, as_row, check_names, check_positive_float, lookup
+from .._validation import as_float_array, check_names, check_positive_float, lookup
+from ..engine import run
 from ..engine.adaptive import AutoSamples, Draw
-from ..engine.driver import explain_one, stream
 from ..errors import InputError
 from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
-from ..kernels import exponential_kernel, get_distance, get_kernel, lime_kernel
-from ..sampling import SCHEMES, uniform_stream
+from ..kernels import get_kernel
+from ..selection import FEATURE_SELECTIONS
+from ._encoder import RowEncoder
 from ._frames import FrameEncoder, is_frame
-from ._plan import instance_rows, make_plan
+from ._plan import TabularOptions, TabularPlan, row_draws
 from ._sampling import DEFAULT_SAMPLER, TableSampler
 from .discretize import DISCRETIZERS, Discretizer
 
@@ -64,7 +65,9 @@ class TabularExplainer:
         Seed of every explanation; ``explain`` may override it.
     training_data_stats : dict, optional
         lime's precomputed statistics (``means``, ``stds``, ``mins``, ``maxs``,
-        ``feature_values``, ``feature_frequencies``), replacing what would be learned.
+        ``feature_values``, ``feature_frequencies``, and ``bins``: each discretized
+        feature's thresholds), replacing what would be learned; the training data may
+        then be a placeholder of the right width.
 
     Examples
     --------
@@ -114,7 +117,9 @@ class TabularExplainer:
         self.categorical_features = self._categorical_indices(categorical_features)
         self.categorical_names = self._categorical_names(categorical_names)
         self.class_names = None if class_names is None else [str(c) for c in class_names]
-        self.feature_selection = feature_selection
+        self.feature_selection = lookup(
+            {name: name for name in FEATURE_SELECTIONS}, feature_selection, "feature_selection"
+        )
         self.random_state = random_state
         self.sample_around_instance = sample_around_instance
         self.kernel_width = (
@@ -131,6 +136,7 @@ class TabularExplainer:
             data, self.categorical_features, self.discretizer, training_data_stats
         )
         self.baseline_ = self._baseline(data)
+        self.row_encoder_: RowEncoder = RowEncoder(self.encoder_, self.feature_names, self.sampler_)
 
     # ------------------------------------------------------------------ learning
     def _training_array(self, training_data: Any) -> np.ndarray:
@@ -229,10 +235,9 @@ class TabularExplainer:
             Most features in each explanation.
         num_samples : int, "auto" or AutoSamples
             Perturbed samples (the first is the instance itself). ``"auto"`` draws
-            batches until the expected top-``num_features`` (at most 5) Jaccard with an
-            independent re-run reaches 0.9 (see :class:`~limette.AutoSamples`);
-            ``metadata`` records ``samples_used``, ``stop_reason`` and the estimate
-            ``redraw_jaccard`` with its standard error ``redraw_jaccard_se``.
+            batches until the top-``num_features`` ranking is stable (see
+            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used`` and
+            ``stop_reason``.
         distance_metric : str or callable
             Distance of samples to the instance in the scaled interpretable space.
         model_regressor : scikit-learn regressor or limette surrogate, optional
@@ -256,15 +261,11 @@ class TabularExplainer:
         -------
         Explanation
         """
-        plan = make_plan(
-            self,
-            num_samples, labels, top_labels, num_features, distance_metric,
-            model_regressor, sampling_method, random_state, sampler,
-        )  # fmt: skip
-        return explain_one(
-            plan, predict_fn, data_row, batch_size=batch_size, progress=progress,
-            num_samples=plan.num_samples,
-        )  # fmt: skip
+        options = TabularOptions.of(locals())
+        explanation: Explanation = run.explain(
+            TabularPlan.build(self, options), predict_fn, data_row, options
+        )
+        return explanation
 
     def explain_many(
         self,
@@ -273,7 +274,7 @@ class TabularExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int | str | AutoSamples = 5000,
+        num_samples: int = 5000,
         distance_metric: str | Callable[..., Any] = "euclidean",
         model_regressor: Any = None,
         sampling_method: str = "gaussian",
@@ -296,7 +297,7 @@ class TabularExplainer:
         instances : array-like of shape (n_rows, n_features) or DataFrame
         predict_fn, labels, top_labels, num_features, num_samples, distance_metric, \
 model_regressor, sampling_method, random_state, sampler
-            As in :meth:`explain` (with ``"auto"`` each row stops on its own).
+            As in :meth:`explain` (``num_samples`` must be an integer here).
         batch_size : int, optional
             Rows per model call; a call may hold the samples of several instances.
         chunk_size : int, optional
@@ -333,12 +334,9 @@ model_regressor, sampling_method, random_state, sampler
         >>> result[2].as_list() == explainer.explain(X[2], predict, num_samples=1000).as_list()
         True
         """
-        chunks = self.iter_explanations(
-            instances, predict_fn, labels, top_labels, num_features, num_samples,
-            distance_metric, model_regressor, sampling_method, batch_size, chunk_size,
-            executor, errors, progress, random_state, sampler,
-        )  # fmt: skip
-        return ExplanationSet.concat(chunks, self.feature_names)
+        options = TabularOptions.of(locals())
+        plan = TabularPlan.build(self, options)
+        return run.explain_many(plan, predict_fn, instances, options)
 
     def iter_explanations(
         self,
@@ -347,7 +345,7 @@ model_regressor, sampling_method, random_state, sampler
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int | str | AutoSamples = 5000,
+        num_samples: int = 5000,
         distance_metric: str | Callable[..., Any] = "euclidean",
         model_regressor: Any = None,
         sampling_method: str = "gaussian",
@@ -364,23 +362,9 @@ model_regressor, sampling_method, random_state, sampler
         Only a bounded number of chunks is held at a time, so runs larger than memory can
         be written as they go (see :func:`limette.write_explanations`).
         """
-        rows = instance_rows(self, instances, self._instance_ndim)
-        plan = make_plan(
-            self,
-            num_samples, labels, top_labels, num_features, distance_metric,
-            model_regressor, sampling_method, random_state, sampler,
-        )  # fmt: skip
-        return stream(
-            plan,
-            predict_fn,
-            rows,
-            batch_size=batch_size,
-            chunk_size=chunk_size,
-            executor=executor,
-            errors=errors,
-            progress=progress,
-            feature_names=self.feature_names,
-        )
+        options = TabularOptions.of(locals())
+        plan = TabularPlan.build(self, options)
+        return run.iter_explanations(plan, predict_fn, instances, options)
 
     explain_instance = explain
 
@@ -392,84 +376,12 @@ model_regressor, sampling_method, random_state, sampler
         sampling_method: str,
         distance_metric: str | Callable[..., Any],
     ) -> tuple[Callable[[], Draw], Callable[..., np.ndarray]]:
-        """``new_draw()``, which starts a stream of perturbations and returns its
-        ``draw(n, first)``, and ``weigh(samples)``."""
-        lookup({**SCHEMES, "glime": None}, sampler, "sampler")
-        tilt = self._tilt_width(sampler, distance_metric)
-        width = self.sampler_.uniform_width(len(row))
-        scheme = DEFAULT_SAMPLER if tilt is not None else sampler
-
-        def new_draw() -> Draw:
-            stream = uniform_stream(scheme, width, rng)
-
-            def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
-                return self.sampler_.sample(
-                    row,
-                    n,
-                    rng,
-                    sampling_method,
-                    self.sample_around_instance,
-                    tilt_width=tilt,
-                    first=first,
-                    stream=stream,
-                )
-
-            return draw
-
-        def weigh(samples: np.ndarray) -> np.ndarray:
-            if tilt is not None:
-                return np.ones(len(samples))
-            return np.asarray(self.kernel_fn(get_distance(distance_metric)(samples)))
-
-        return new_draw, weigh
-
-    def _tilt_width(self, sampler: str, distance_metric: Any) -> float | None:
-        """The kernel width GLIME tilts by, or ``None`` for the other samplers."""
-        if sampler != "glime":
-            return None
-        kernel = getattr(self.kernel_fn, "func", None)
-        if kernel not in (lime_kernel, exponential_kernel) or distance_metric != "euclidean":
-            raise InputError(
-                "sampler='glime' needs lime's kernel and distance_metric='euclidean' (the "
-                "tilted distribution is known in closed form only for them); got "
-                f"kernel={getattr(kernel, '__name__', kernel)!r}, "
-                f"distance_metric={distance_metric!r}"
-            )
-        return self.kernel_width
-
-    _instance_ndim = 2
-
-    def _encode_row(self, data_row: Any) -> np.ndarray:
-        if self.encoder_ is not None:
-            codes = self.encoder_.row(data_row, "data_row")
-            if codes is not None:
-                data_row = codes
-        row = as_row(data_row, "data_row", len(self.feature_names))
-        self.sampler_.check_categories(row, self.feature_names)
-        return row
-
-    def _model_input(self, rows: np.ndarray) -> Any:
-        return rows if self.encoder_ is None else self.encoder_.decode(rows)
-
-    def _describe(self, row: np.ndarray) -> tuple[list[str], list[str]]:
-        names = list(self.feature_names)
-        values = [f"{value:.2f}" for value in row]
-        for i in self.categorical_features:
-            code = int(row[i])
-            label = self.categorical_names.get(i, [])
-            shown = label[code] if code < len(label) else str(code)
-            names[i] = f"{names[i]}={shown}"
-            values[i] = "True"
-        if self.discretizer is not None:
-            bins = self.discretizer.discretize_columns(row[None, self.discretizer.features_])[0]
-            for feature, names_of_bins, b in zip(
-                self.discretizer.features_, self.discretizer.names_, bins
-            ):
-                names[feature] = names_of_bins[b]
-        return names, values
+        """``new_draw()`` (a stream's ``draw(n, first)``) and ``weigh(samples)`` around
+        ``row`` (kept for the tests)."""
+        return row_draws(self, row, rng, sampler, sampling_method, distance_metric)
 
 
-_STAT_KEYS = ("feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")
+_STAT_KEYS = ("bins", "feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")
 
 
 def _check_stats(stats: dict[str, Any] | None) -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from .._validation import as_float_array, check_names
-from ..errors import InputError
+from ._encoder import SequenceEncoder
 from .explainer import TabularExplainer
 
 __all__ = ["RecurrentTabularExplainer"]
@@ -39,17 +37,10 @@ class RecurrentTabularExplainer(TabularExplainer):
             for t in range(self.n_timesteps)
         ]
         super().__init__(data.transpose(0, 2, 1).reshape(n, -1), feature_names=flat_names, **kwargs)
-
-    _instance_ndim = 3
-
-    def _encode_row(self, data_row: Any) -> np.ndarray:
-        row = as_float_array(data_row, "data_row")
-        if row.shape != (self.n_timesteps, self.n_input_features):
-            raise InputError(
-                f"data_row must have shape ({self.n_timesteps}, {self.n_input_features}); "
-                f"got {row.shape}"
-            )
-        return super()._encode_row(row.T.reshape(-1))
-
-    def _model_input(self, rows: np.ndarray) -> Any:
-        return rows.reshape(len(rows), self.n_input_features, self.n_timesteps).transpose(0, 2, 1)
+        self.row_encoder_ = SequenceEncoder(
+            self.row_encoder_.frame,
+            self.row_encoder_.feature_names,
+            self.row_encoder_.sampler,
+            n_timesteps=self.n_timesteps,
+            n_input_features=self.n_input_features,
+        )

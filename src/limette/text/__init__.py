@@ -1,5 +1,6 @@
 """Texts: :class:`TextExplainer` and :class:`TextExplanation`."""
 
-from .explainer import TextExplainer, TextExplanation
+from .explainer import TextExplainer
+from .explanation import TextExplanation
 
 __all__ = ["TextExplainer", "TextExplanation"]

@@ -9,28 +9,25 @@ and the documents of several instances' slices are joined into one list per call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..engine.binary import (
-    Setup,
-    check_num_samples,
-    check_sampler,
-    explain_adaptive,
-    neighbourhood,
-)
+from ..engine.binary import Setup, binary_draws, check_sampler
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions, compose_deferred
+from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
 from ..errors import InputError
 from ..kernels import get_distance
 from ..sampling import DEFAULT_SCHEME, UniformCountSampler
+from ._tokens import SplitExpression
+from .explanation import TextExplanation
 
 if TYPE_CHECKING:
-    from ..explanation import Explanation
-    from .explainer import TextExplainer, TextExplanation
+    from .explainer import TextExplainer
 
 #: The text explainer's default ``sampler``: lime's stream (see
 #: :data:`limette.sampling.DEFAULT_SCHEME` for why).
@@ -40,7 +37,7 @@ BATCH_BYTES = 1 << 24
 
 
 @dataclass(frozen=True, eq=False)
-class TextPlan:
+class TextPlan(SamplingPlan):
     """One call's options, bound to a :class:`~limette.text.TextExplainer`; picklable."""
 
     explainer: TextExplainer
@@ -50,9 +47,19 @@ class TextPlan:
 
     model_name: ClassVar[str] = "classifier_fn"
 
-    @property
-    def seed(self) -> np.random.SeedSequence:
-        return self.fit.seed
+    @classmethod
+    def build(cls, explainer: TextExplainer, options: Options) -> TextPlan:
+        """Check one call's options and bind them to ``explainer``.
+
+        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+        instance then samples in batches and stops on its own).
+        """
+        return cls(
+            explainer=explainer,
+            fit=options.fit(explainer.random_state),
+            num_samples=check_num_samples(options.num_samples),
+            sampler=check_sampler(options.sampler),
+        )
 
     @property
     def classification(self) -> bool:
@@ -64,36 +71,30 @@ class TextPlan:
         mode, where mode='regression' is the choice for scores)."""
         return self.classification
 
-    @property
-    def binary_sampler(self) -> UniformCountSampler:
+    def draws(self, instance: Any, rng: np.random.Generator) -> Draws:
         """lime's text sampling: a uniformly drawn number of words switched off."""
-        return UniformCountSampler(scheme=self.sampler)
-
-    def setup(self, instance: Any) -> Setup:
         indexed = self.explainer.index(instance)
-        return Setup(indexed.num_features, indexed.compose, indexed)
+        setup = Setup(indexed.num_features, indexed.compose, indexed)
+        return binary_draws(UniformCountSampler(scheme=self.sampler), setup, self.weigh, rng)
 
     def weigh(self, samples: np.ndarray) -> np.ndarray:
         distances = text_distances(samples, self.fit.distance_metric)
         return np.asarray(self.explainer.kernel_fn(100.0 * distances))
 
-    def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
-        return neighbourhood(self, instance, rng)
+    def instances(self, texts: Any) -> Sequence[Any]:
+        return documents(texts)
 
-    def explain_adaptive(
-        self,
-        instance: Any,
-        predict_fn: Callable[[Any], Any],
-        rng: np.random.Generator,
-        batch_size: int | None,
-    ) -> Explanation:
-        return explain_adaptive(self, instance, predict_fn, rng, batch_size)
+    def batch_size(self, instances: Sequence[Any], given: int | None) -> int | None:
+        return default_batch_size(instances) if given is None else given
 
     compose = staticmethod(compose_deferred)
 
-    def finish(self, neighbourhood: Neighbourhood, outputs: np.ndarray) -> TextExplanation:
-        from .explainer import TextExplanation
-
+    def finish(
+        self,
+        neighbourhood: Neighbourhood,
+        outputs: np.ndarray,
+        extra: Mapping[str, Any] | None = None,
+    ) -> TextExplanation:
         explainer, indexed = self.explainer, neighbourhood.state
         fields = self.fit.fields(
             neighbourhood,
@@ -109,11 +110,29 @@ class TextPlan:
             positions=indexed.positions(),
             metadata={
                 **self.fit.metadata(explainer),
-                **explainer._options(),
+                **text_options(explainer),
                 "sampler": self.sampler,
+                **(extra or {}),
             },
             **fields,
         )
+
+
+def text_options(explainer: TextExplainer) -> dict[str, Any]:
+    """The text options recorded in every explanation's metadata."""
+    return {
+        "bow": explainer.bow,
+        "char_level": explainer.char_level,
+        "mask_string": explainer.mask_string,
+        "split_expression": describe_split(explainer.split_expression),
+    }
+
+
+def describe_split(split_expression: SplitExpression) -> str:
+    """A regular expression's pattern, or ``"callable"``."""
+    if isinstance(split_expression, re.Pattern):
+        return split_expression.pattern
+    return split_expression if isinstance(split_expression, str) else "callable"
 
 
 def text_distances(samples: np.ndarray, metric: str | Callable[..., Any]) -> np.ndarray:
@@ -144,31 +163,3 @@ def default_batch_size(texts: Sequence[Any]) -> int:
     """Documents per model call: as many as fit in :data:`BATCH_BYTES` of the longest text."""
     longest = max((len(t.encode("utf-8")) for t in texts if isinstance(t, str)), default=1)
     return max(1, BATCH_BYTES // max(1, longest))
-
-
-def make_plan(
-    explainer: TextExplainer,
-    labels: Sequence[int] | None,
-    top_labels: int | None,
-    num_features: int,
-    num_samples: Any,
-    distance_metric: str | Callable[..., Any],
-    model_regressor: Any,
-    random_state: Any,
-    sampler: str = DEFAULT_SAMPLER,
-) -> TextPlan:
-    """Check one call's options and bind them to ``explainer``.
-
-    ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
-    instance then runs the plan's ``explain_adaptive``).
-    """
-    fit = FitOptions.build(
-        explainer.random_state, random_state, labels, top_labels, num_features,
-        distance_metric, model_regressor,
-    )  # fmt: skip
-    return TextPlan(
-        explainer=explainer,
-        fit=fit,
-        num_samples=check_num_samples(num_samples),
-        sampler=check_sampler(sampler),
-    )

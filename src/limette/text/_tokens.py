@@ -72,11 +72,11 @@ class IndexedText:
 
     def compose(self, keep: np.ndarray) -> list[str]:
         """The perturbed documents for a batch of 0/1 rows ``keep`` of shape ``(b, d)``."""
-        return _compose(self._plan, np.asarray(keep, dtype=bool))
+        return _compose(self._blocks, np.asarray(keep, dtype=bool))
 
     @cached_property
-    def _plan(self) -> _Plan:
-        return _Plan.build(self)
+    def _blocks(self) -> _BlockTable:
+        return _BlockTable.build(self)
 
 
 #: Word occurrences per block of the composition table: ``2**BLOCK`` variants per block.
@@ -86,7 +86,7 @@ BLOCK, BLOCK_LARGE, LARGE = 6, 4, 20_000
 
 
 @dataclass(frozen=True, eq=False)
-class _Plan:
+class _BlockTable:
     """Every way each block of ``block`` consecutive word occurrences can read.
 
     The document is a prefix (separators before the first word) followed by blocks;
@@ -105,7 +105,7 @@ class _Plan:
     block: int
 
     @classmethod
-    def build(cls, indexed: IndexedText) -> _Plan:
+    def build(cls, indexed: IndexedText) -> _BlockTable:
         words: list[str] = []
         features: list[int] = []
         tails: list[str] = []
@@ -141,15 +141,15 @@ class _Plan:
         return cls(feature, table, lengths, size)
 
 
-def _compose(plan: _Plan, keep: np.ndarray) -> list[str]:
+def _compose(table: _BlockTable, keep: np.ndarray) -> list[str]:
     b = keep.shape[0]
     present = np.concatenate([keep, np.ones((b, 1), dtype=bool)], axis=1).view(np.uint8)
-    codes = present[:, plan.feature[0]]
-    for j in range(1, plan.block):
-        codes |= present[:, plan.feature[j]] << j
-    index = (np.arange(codes.shape[1]) << plan.block) + codes
-    joined = "".join(plan.variants[index].ravel().tolist())
-    ends = np.cumsum(plan.lengths[index].sum(axis=1)).tolist()
+    codes = present[:, table.feature[0]]
+    for j in range(1, table.block):
+        codes |= present[:, table.feature[j]] << j
+    index = (np.arange(codes.shape[1]) << table.block) + codes
+    joined = "".join(table.variants[index].ravel().tolist())
+    ends = np.cumsum(table.lengths[index].sum(axis=1)).tolist()
     return [joined[begin:end] for begin, end in zip([0, *ends[:-1]], ends)]
 
 

@@ -10,96 +10,26 @@ lime's argument names are kept so that switching is a change of import.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from html import escape
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from .._random import RandomState
 from .._validation import check_positive_float, lookup
+from ..engine import run
 from ..engine.adaptive import AutoSamples
-from ..engine.binary import explain_single
-from ..engine.driver import stream
-from ..explanation import Explanation
+from ..engine.run import Options
 from ..explanation_set import ExplanationSet
 from ..kernels import get_kernel
-from ..views.report import register_section
-from ._highlight import highlight_html
-from ._plan import DEFAULT_SAMPLER, default_batch_size, documents, make_plan
-from ._plan import text_distances as _distances  # noqa: F401  (lime's name, tests)
+from ..selection import FEATURE_SELECTIONS
+from ._plan import DEFAULT_SAMPLER, TextPlan
 from ._tokens import IndexedText, SplitExpression, index_text
+from .explanation import TextExplanation
 
 __all__ = ["TextExplainer", "TextExplanation"]
 
 _MODES = {"classification": True, "regression": False}
-
-
-@dataclass(frozen=True, eq=False)
-class TextExplanation(Explanation):
-    """An :class:`Explanation` of a document, with where each feature occurs in it.
-
-    Attributes
-    ----------
-    text : str
-        The explained document.
-    positions : tuple of tuple of int
-        Character offsets of the occurrences of each feature (one with positional
-        features, every occurrence of the word with ``bow``).
-    """
-
-    text: str = ""
-    positions: tuple[tuple[int, ...], ...] = ()
-
-    kind: ClassVar[str] = "text"
-
-    def as_list(self, label: int | None = None, positions: bool = False) -> list[tuple[str, float]]:
-        """``[(word, weight), ...]`` by decreasing absolute weight.
-
-        With ``positions=True`` words read ``word_3-40`` (their offsets), as in lime.
-        """
-        row = self._row(label)
-        order = self._order(row)
-        if not positions:
-            return [(self.feature_names[j], float(self.coef[row, j])) for j in order]
-        return [
-            (
-                f"{self.feature_names[j]}_{'-'.join(map(str, self.positions[j]))}",
-                float(self.coef[row, j]),
-            )
-            for j in order
-        ]
-
-    def spans(self, label: int | None = None) -> list[tuple[int, int, float]]:
-        """``(start, length, weight)`` of every occurrence of every explained word."""
-        row = self._row(label)
-        return [
-            (start, len(self.feature_names[j]), float(self.coef[row, j]))
-            for j in self._order(row)
-            for start in self.positions[j]
-        ]
-
-    def highlight_html(self, label: int | None = None) -> str:
-        """The document as escaped HTML, explained words coloured by sign and weight."""
-        return highlight_html(self.text, self.spans(label))
-
-    def details_html(self) -> str:
-        """One highlighted copy of the document per explained label."""
-        return "".join(
-            f"<h3>Words in the document for {escape(self.label_name(label))}</h3>"
-            f"{self.highlight_html(label)}"
-            for label in self.labels
-        )
-
-
-@register_section("text")
-def _document_section(explanation: Explanation, label: int) -> str:
-    """The report's panel for one label: the document with its words highlighted."""
-    if not isinstance(explanation, TextExplanation):
-        return ""
-    return explanation.highlight_html(label)
 
 
 class TextExplainer:
@@ -161,7 +91,9 @@ class TextExplainer:
         self.kernel_fn = get_kernel(kernel, self.kernel_width)
         self.verbose = verbose
         self.class_names = None if class_names is None else [str(c) for c in class_names]
-        self.feature_selection = feature_selection
+        self.feature_selection = lookup(
+            {name: name for name in FEATURE_SELECTIONS}, feature_selection, "feature_selection"
+        )
         self.split_expression = split_expression
         self.bow = bool(bow)
         self.mask_string = mask_string
@@ -205,9 +137,8 @@ class TextExplainer:
             Most words in each explanation.
         num_samples : int, "auto" or AutoSamples
             Perturbed documents (the first is the document itself). ``"auto"`` draws
-            batches until a re-run would likely give the same top words (see
-            :class:`~limette.AutoSamples`); ``metadata`` records ``samples_used``,
-            ``stop_reason`` and the estimate ``redraw_jaccard``.
+            batches until the top words are stable (see :class:`~limette.AutoSamples`);
+            ``metadata`` records ``samples_used`` and ``stop_reason``.
         distance_metric : str or callable
             Distance of the binary rows to the instance, multiplied by 100 as in lime;
             ``"cosine"`` is computed in closed form.
@@ -233,18 +164,13 @@ class TextExplainer:
         -------
         TextExplanation
         """
-        plan = make_plan(
-            self, labels, top_labels, num_features, num_samples, distance_metric,
-            model_regressor, random_state, sampler,
-        )  # fmt: skip
-        if batch_size is None and isinstance(text, str):
-            batch_size = default_batch_size([text])
-        explanation = explain_single(
-            plan, classifier_fn, text, batch_size=batch_size, progress=progress
+        options = Options.of(locals())
+        explanation: TextExplanation = run.explain(
+            TextPlan.build(self, options), classifier_fn, text, options
         )
         if self.verbose:
-            _report(explanation)  # type: ignore[arg-type]
-        return explanation  # type: ignore[return-value]
+            _report(explanation)
+        return explanation
 
     def explain_many(
         self,
@@ -253,7 +179,7 @@ class TextExplainer:
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int | str | AutoSamples = 5000,
+        num_samples: int = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
@@ -277,7 +203,7 @@ class TextExplainer:
         texts : sequence of str
         classifier_fn, labels, top_labels, num_features, num_samples, distance_metric, \
 model_regressor, random_state, sampler
-            As in :meth:`explain` (with ``"auto"`` each instance stops on its own).
+            As in :meth:`explain` (``num_samples`` must be an integer here).
         batch_size : int, optional
             Documents per call of ``classifier_fn``; a call may hold the perturbed
             documents of several texts. By default as many as fit in about 16 MB of the
@@ -310,12 +236,9 @@ model_regressor, random_state, sampler
         >>> result[1].as_list() == explainer.explain(docs[1], positive, num_samples=300).as_list()
         True
         """
-        chunks = self.iter_explanations(
-            texts, classifier_fn, labels, top_labels, num_features, num_samples,
-            distance_metric, model_regressor, batch_size, chunk_size, executor, errors,
-            progress, random_state, sampler,
-        )  # fmt: skip
-        return ExplanationSet.concat(chunks)
+        options = Options.of(locals())
+        plan = TextPlan.build(self, options)
+        return run.explain_many(plan, classifier_fn, texts, options)
 
     def iter_explanations(
         self,
@@ -324,7 +247,7 @@ model_regressor, random_state, sampler
         labels: Sequence[int] | None = (1,),
         top_labels: int | None = None,
         num_features: int = 10,
-        num_samples: int | str | AutoSamples = 5000,
+        num_samples: int = 5000,
         distance_metric: str | Callable[..., Any] = "cosine",
         model_regressor: Any = None,
         batch_size: int | None = None,
@@ -336,38 +259,11 @@ model_regressor, random_state, sampler
         sampler: str = DEFAULT_SAMPLER,
     ) -> Iterator[ExplanationSet]:
         """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
-        docs = documents(texts)
-        plan = make_plan(
-            self, labels, top_labels, num_features, num_samples, distance_metric,
-            model_regressor, random_state, sampler,
-        )  # fmt: skip
-        return stream(
-            plan,
-            classifier_fn,
-            docs,
-            batch_size=default_batch_size(docs) if batch_size is None else batch_size,
-            chunk_size=chunk_size,
-            executor=executor,
-            errors=errors,
-            progress=progress,
-        )
+        options = Options.of(locals())
+        plan = TextPlan.build(self, options)
+        return run.iter_explanations(plan, classifier_fn, texts, options)
 
     explain_instance = explain
-
-    def _options(self) -> dict[str, Any]:
-        """The text options recorded in every explanation's metadata."""
-        return {
-            "bow": self.bow,
-            "char_level": self.char_level,
-            "mask_string": self.mask_string,
-            "split_expression": _describe_split(self.split_expression),
-        }
-
-
-def _describe_split(split_expression: SplitExpression) -> str:
-    if isinstance(split_expression, re.Pattern):
-        return split_expression.pattern
-    return split_expression if isinstance(split_expression, str) else "callable"
 
 
 def _report(explanation: TextExplanation) -> None:

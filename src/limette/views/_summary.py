@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..explanation import Explanation
-from ._svg import Bar, bar_chart, number
+from .svg import Bar, bar_chart, number
+
+if TYPE_CHECKING:
+    from ..explanation import Explanation
 
 
 @dataclass(frozen=True)

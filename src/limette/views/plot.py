@@ -6,19 +6,21 @@ matplotlib is imported only when a plot is asked for; no function calls ``plt.sh
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError, MissingDependencyError
-from ..explanation import Explanation
 from ._summary import global_importance
-from ._svg import NEGATIVE, POSITIVE, number
+from .svg import NEGATIVE, POSITIVE, number
+
+if TYPE_CHECKING:
+    from ..explanation import Explanation
 
 __all__ = ["NEGATIVE", "POSITIVE", "plot_summary", "plot_waterfall", "plot_weights"]
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
     except ImportError:
@@ -29,7 +31,7 @@ def _pyplot() -> Any:
 def _axes(ax: Any, rows: int) -> Any:
     if ax is not None:
         return ax
-    _, ax = _pyplot().subplots(figsize=(7, 0.4 * rows + 1.4))
+    _, ax = pyplot().subplots(figsize=(7, 0.4 * rows + 1.4))
     return ax
 
 
@@ -52,7 +54,8 @@ def plot_weights(
     num_features : int, optional
         Show only the strongest features.
     intervals : bool
-        Draw 95% intervals (±1.96 standard errors) when the explanation has ``coef_std``.
+        Draw intervals at the explanation's :attr:`~limette.Explanation.interval_level`
+        (95%: ±1.96 standard errors) when it has ``coef_std``.
 
     Returns
     -------
@@ -68,14 +71,15 @@ def plot_weights(
     >>> len(ax.patches) > 0
     True
     """
-    row = explanation._row(label)
-    order = explanation._order(row)[:num_features][::-1]
+    row = explanation.label_row(label)
+    order = explanation.feature_order(row)[:num_features][::-1]
     ax = _axes(ax, len(order))
     weights = explanation.coef[row, order]
     positions = np.arange(len(order))
     errors = None
-    if intervals and explanation.coef_std is not None:
-        errors = 1.96 * explanation.coef_std[row, order]
+    halves = explanation.interval_half_width() if intervals else None
+    if halves is not None:
+        errors = halves[row, order]
     ax.barh(
         positions,
         weights,
@@ -122,8 +126,8 @@ def plot_waterfall(
     >>> len(ax.patches) >= 2
     True
     """
-    row = explanation._row(label)
-    order = explanation._order(row)[:num_features]
+    row = explanation.label_row(label)
+    order = explanation.feature_order(row)[:num_features]
     names = [explanation.feature_names[j] for j in order]
     steps = [float(w) for w in explanation.coef[row, order]]
     start = float(explanation.intercept[row])

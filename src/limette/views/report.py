@@ -2,11 +2,11 @@
 
 A page shows, for every explanation, the model's prediction, a diverging bar chart of the
 surrogate's weights with the features' readable conditions, the instance's values, the
-fidelity of the surrogate and, when the surrogate reports them, 95% intervals of the
-weights. Controls change the number of features shown and the explained label without
-recomputing (the page holds every selected feature of every explained label and its script
-only shows or hides them). With several explanations a global summary (mean absolute
-weight per feature) comes first.
+fidelity of the surrogate and, when the surrogate reports them, intervals of the weights
+(at the explanation's ``interval_level``, 95% by default). Controls change the number of
+features shown and the explained label without recomputing (the page holds every selected
+feature of every explained label and its script only shows or hides them). With several
+explanations a global summary (mean absolute weight per feature) comes first.
 
 Modalities add their own content (a highlighted text, image overlays) by registering a
 function for their :attr:`Explanation.kind` with :func:`register_section`.
@@ -22,14 +22,16 @@ import json
 import math
 from collections.abc import Callable, Sequence
 from html import escape
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from ..explanation import Explanation
 from ._assets import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
 from ._summary import global_importance, render_summary
-from ._svg import Bar, bar_chart, number, png_data_uri, weight_color
+from .svg import Bar, bar_chart, number, png_data_uri, weight_color
+
+if TYPE_CHECKING:
+    from ..explanation import Explanation
 
 __all__ = [
     "SectionRenderer",
@@ -44,7 +46,7 @@ __all__ = [
 
 #: ``renderer(explanation, label) -> html`` adds a modality's content to a label's panel.
 #: The returned markup is inserted as is: the renderer must escape what it takes from data.
-SectionRenderer = Callable[[Explanation, int], str]
+SectionRenderer = Callable[["Explanation", int], str]
 _Renderer = TypeVar("_Renderer", bound=SectionRenderer)
 
 _SECTIONS: dict[str, SectionRenderer] = {}
@@ -185,9 +187,9 @@ def _instance_values(explanation: Explanation, label: int) -> str:
 
 
 def _features_table(explanation: Explanation, row: int, order: np.ndarray, shown: int) -> str:
-    has_std = explanation.coef_std is not None
+    halves = explanation.interval_half_width()
     head = "<tr><th>#</th><th>feature</th><th>value</th><th>weight</th>"
-    head += "<th>95% interval</th></tr>" if has_std else "</tr>"
+    head += f"<th>{_level(explanation)} interval</th></tr>" if halves is not None else "</tr>"
     body = []
     for rank, j in enumerate(order):
         weight = float(explanation.coef[row, j])
@@ -197,8 +199,8 @@ def _features_table(explanation: Explanation, row: int, order: np.ndarray, shown
             f"<td>{escape(str(explanation.feature_values[j]))}</td>"
             f"<td class='lm-num'>{number(weight, signed=True)}</td>"
         )
-        if explanation.coef_std is not None:
-            half = 1.96 * float(explanation.coef_std[row, j])
+        if halves is not None:
+            half = float(halves[row, j])
             cells += (
                 f"<td class='lm-num'>{number(weight - half, True)} … "
                 f"{number(weight + half, True)}</td>"
@@ -207,15 +209,17 @@ def _features_table(explanation: Explanation, row: int, order: np.ndarray, shown
     return f"<table class='lm-table lm-features'>{head}{''.join(body)}</table>"
 
 
+def _level(explanation: Explanation) -> str:
+    """The intervals' level as a percentage (``95%``)."""
+    return f"{explanation.interval_level:.0%}"
+
+
 def _panel(explanation: Explanation, row: int, shown: int, hidden: bool) -> str:
     label = explanation.labels[row]
     name = escape(explanation.label_name(label))
-    order = explanation._order(row)
-    intervals = (
-        [None] * len(order)
-        if explanation.coef_std is None
-        else [1.96 * float(explanation.coef_std[row, j]) for j in order]
-    )
+    order = explanation.feature_order(row)
+    halves = explanation.interval_half_width()
+    intervals = [None] * len(order) if halves is None else [float(halves[row, j]) for j in order]
     bars = [
         Bar(explanation.feature_names[j], float(explanation.coef[row, j]), interval)
         for j, interval in zip(order, intervals)
@@ -230,7 +234,7 @@ def _panel(explanation: Explanation, row: int, shown: int, hidden: bool) -> str:
         shown=shown,
         label=f"feature weights for {explanation.label_name(label)}",
     )
-    interval_note = " · whiskers: 95% intervals" if explanation.coef_std is not None else ""
+    interval_note = f" · whiskers: {_level(explanation)} intervals" if halves is not None else ""
     up, down = (
         ("raises the value", "lowers the value")
         if explanation.mode == "regression"
@@ -303,7 +307,7 @@ def render_fragment(
         Embed the explanation's JSON (:meth:`Explanation.to_dict`) in the section.
     """
     explanation = explanation.downscaled(REPORT_SIDE)
-    order_sizes = [len(explanation._order(row)) for row in range(len(explanation.labels))]
+    order_sizes = [len(explanation.feature_order(row)) for row in range(len(explanation.labels))]
     most = max(max(order_sizes, default=0), 1)
     shown = min(most, DEFAULT_SHOWN)
     ident = f' id="{escape(anchor)}"' if anchor else ""

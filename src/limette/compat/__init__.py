@@ -1,0 +1,1 @@
+"""Drop-in layers for users of other LIME libraries (``limette.compat.lime``)."""

@@ -5,7 +5,7 @@ import pytest
 
 from limette import Explanation, TextExplainer, TextExplanation
 from limette.errors import InputError, ModelOutputError, UnknownOptionError
-from limette.text._tokens import index_text
+from limette.text.tokens import index_text
 
 DOCUMENT = 'The café <b>was</b> great, great & "fine" — 😀 ok. The end!'
 OPTIONS = [
@@ -55,7 +55,7 @@ def test_composition_equals_naive_reference(options, text, rng):
 
 
 def test_composition_of_long_documents_with_small_blocks(rng, monkeypatch):
-    import limette.text._tokens as tokens
+    import limette.text.tokens as tokens
 
     monkeypatch.setattr(tokens, "LARGE", 3)
     indexed = index_text(DOCUMENT * 3, bow=False)

@@ -23,8 +23,8 @@ from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
 from ..errors import InputError
 from ..kernels import get_distance
 from ..sampling import DEFAULT_SCHEME, UniformCountSampler
-from ._tokens import SplitExpression
 from .explanation import TextExplanation
+from .tokens import SplitExpression
 
 if TYPE_CHECKING:
     from .explainer import TextExplainer

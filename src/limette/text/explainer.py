@@ -1,6 +1,6 @@
 """LIME for text: :class:`TextExplainer` and its :class:`TextExplanation`.
 
-A document is cut once into words and separators (:mod:`limette.text._tokens`, lime's
+A document is cut once into words and separators (:mod:`limette.text.tokens`, lime's
 ``IndexedString``/``IndexedCharacters``); lime's sampling switches off a uniformly drawn
 number of words per sample; the perturbed documents of a batch are built at once from the
 document's bytes; the weights come from the cosine distance of each binary row to the
@@ -24,8 +24,8 @@ from ..explanation_set import ExplanationSet
 from ..kernels import get_kernel
 from ..selection import FEATURE_SELECTIONS
 from ._plan import DEFAULT_SAMPLER, TextPlan
-from ._tokens import IndexedText, SplitExpression, index_text
 from .explanation import TextExplanation
+from .tokens import IndexedText, SplitExpression, index_text
 
 __all__ = ["TextExplainer", "TextExplanation"]
 

@@ -2,7 +2,7 @@
 
 The explainer is a thin layer over :class:`limette.TextExplainer` (lime's sampling:
 a uniform number of words removed, cosine kernel of width 25); ``IndexedString`` and
-``IndexedCharacters`` are lime's views of limette's :func:`~limette._tokens.index_text`
+``IndexedCharacters`` are lime's views of limette's :func:`~limette.text.tokens.index_text`
 cut of a document (the same pieces, vocabulary and positions).
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ...text import TextExplainer, TextExplanation
-from ...text._tokens import IndexedText, index_text
+from ...text.tokens import IndexedText, index_text
 from ._seeding import check_random_state, draw_seed
 from .explanation import DomainMapper, Explanation
 

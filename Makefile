@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit unit-min browser bench clean
+.PHONY: demo test docs docs-quick lint typecheck unit unit-min browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/limette demo --out demo-report.html
 
-test: browser lint typecheck unit unit-min
+test: browser lint typecheck docs-quick unit unit-min
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks examples
@@ -27,6 +27,20 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
+
+# The documentation site (docs/_build/html): Sphinx, numpydoc, and a gallery that runs
+# every script in examples/. Warnings are errors. docs-quick runs the examples with --quick
+# (what `make test` and CI build); `make docs` runs them in full.
+DOCS_OUT ?= docs/_build/html
+
+docs: $(STAMP)
+	rm -rf docs/auto_examples docs/api/generated docs/_reports
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs $(DOCS_OUT)
+	@echo "docs: open $(DOCS_OUT)/index.html"
+
+docs-quick: $(STAMP)
+	rm -rf docs/auto_examples docs/api/generated docs/_reports
+	LIMETTE_DOCS_QUICK=1 $(BIN)/sphinx-build -W --keep-going -q -b html docs $(DOCS_OUT)
 
 # The suite again on the oldest core dependencies pyproject.toml admits (tests that need
 # an extra skip there); its own environment, .venv-min.
@@ -59,4 +73,5 @@ bench: $(STAMP)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python benchmarks/tabular.py --quick
 
 clean:
-	rm -rf $(VENV) $(MIN_VENV) .mypy_cache .pytest_cache .ruff_cache demo-report.html test-artifacts
+	rm -rf $(VENV) $(MIN_VENV) .mypy_cache .pytest_cache .ruff_cache demo-report.html test-artifacts \
+		docs/_build docs/auto_examples docs/api docs/_reports

@@ -1,4 +1,10 @@
-"""Explain two real sentiment models on real sentences and movie reviews.
+"""
+Texts: two sentiment models on movie reviews
+============================================
+
+Explain two real sentiment models on real sentences and movie reviews, and write one HTML
+report with every document highlighted by weight
+(`open the report it wrote <../reports/text_sentiment.html>`_).
 
 * VADER (``vaderSentiment``), a lexicon-and-rules sentiment model, wrapped as a two-class
   probability: ``P(positive) = (compound + 1) / 2``. VADER's ``compound`` score is its

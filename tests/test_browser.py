@@ -4,62 +4,31 @@ Checks that a page loads with no console errors and no network requests, shows t
 expected bars, reacts to its controls, renders something (a screenshot that is not
 blank, kept under ``test-artifacts/``) and never runs code that came from the data.
 
-Outside CI these tests skip when Chromium or Playwright is missing; in CI (``CI`` set,
-as ``.ci/run`` does after ``make browser`` installed Debian's ``chromium``) they fail.
+Outside CI these tests skip when Chromium or Playwright is missing; in CI they fail
+(see ``_browser.py``).
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import limette
+from _browser import launch_chromium
 from _factories import make_explanation, many_features
 from limette.report import notebook_html, render_report
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIL_NAME = '<script>window.__pwned = 1</script>"quoted" & &amp; &lt;b&gt;'
 EVIL_VALUE = '<img src=x onerror="window.__pwned = 2">'
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def _unavailable(reason: str) -> None:
-    if _in_ci():
-        pytest.fail(f"{reason} (CI must run the browser tests: run `make browser`)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    executable = os.environ.get("LIMETTE_CHROMIUM") or shutil.which("chromium")
-    if executable is None:
-        _unavailable("Debian's chromium is not installed")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from launch_chromium()
 
 
 class Opened:

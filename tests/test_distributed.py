@@ -16,7 +16,7 @@ import pytest
 
 from limette import ExplanationSet, TabularExplainer
 from limette.distributed import explain_dask_dataframe, explain_spark, result_frame
-from limette.errors import InstanceError, LimetteWarning
+from limette.errors import InstanceError, LimetteWarning, WorkerLostError
 
 SAMPLES = 200
 
@@ -67,6 +67,8 @@ def test_a_process_pool_reads_the_model_from_one_file(work, cancer_forest):
 
 
 def test_broken_process_pool_accounts_for_every_instance(work):
+    """A model that kills every process it runs in: each row is tried, then tried alone,
+    and ends as its own WorkerLostError; the run ends."""
     explainer, rows, _ = work
 
     def dies(batch):  # kills the worker process it runs in
@@ -74,49 +76,12 @@ def test_broken_process_pool_accounts_for_every_instance(work):
 
     with ProcessPoolExecutor(2) as pool:
         result = explainer.explain_many(
-            rows[:10], dies, num_samples=SAMPLES, executor=pool, errors="collect", chunk_size=3
+            rows[:5], dies, num_samples=SAMPLES, executor=pool, errors="collect", chunk_size=2
         )
-        assert len(result) == 0 and result.failed == list(range(10))
+    assert len(result) == 0 and result.failed == list(range(5))
+    assert all(isinstance(error, WorkerLostError) for _, error in result.errors)
     with ProcessPoolExecutor(2) as pool, pytest.raises(InstanceError, match="instance 0 failed"):
-        explainer.explain_many(rows[:10], dies, num_samples=SAMPLES, executor=pool)
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    from limette.distributed import WORKER_ENVIRON
-
-    saved = {name: os.environ.get(name) for name in WORKER_ENVIRON}
-    os.environ.update(WORKER_ENVIRON)  # as the docs say; else explain_many warns
-    try:
-        with (
-            distributed.LocalCluster(
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                worker_dashboard_address=None,
-            ) as local,
-            distributed.Client(local) as client,
-        ):
-            pids = list(client.run(os.getpid).values())
-            yield client
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    time.sleep(0.5)
-    alive = []
-    for pid in pids:
-        try:
-            os.kill(pid, 0)
-            alive.append(pid)
-        except ProcessLookupError:
-            pass
-    assert not alive, f"worker processes {alive} outlived the cluster"
+        explainer.explain_many(rows[:2], dies, num_samples=SAMPLES, executor=pool)
 
 
 def test_dask_cluster_gives_the_serial_answer(work, cluster, cancer_forest):
@@ -214,6 +179,7 @@ def test_dasks_default_allocator_gets_one_warning_per_client(work, cancer_forest
 
 
 def test_killed_dask_worker_loses_nothing(work, cluster, cancer_forest):
+    """A worker killed mid-run: the chunks it held run again, and every row comes back."""
     explainer, rows, serial = work
 
     def slow(batch):
@@ -222,17 +188,14 @@ def test_killed_dask_worker_loses_nothing(work, cluster, cancer_forest):
 
     pids = list(cluster.run(os.getpid).values())
     chunks = explainer.iter_explanations(
-        rows, slow, num_samples=SAMPLES, executor=cluster, chunk_size=5, errors="collect"
+        rows[:100], slow, num_samples=SAMPLES, executor=cluster, chunk_size=5, errors="collect"
     )
     parts = [next(chunks)]
     os.kill(pids[0], signal.SIGKILL)  # mid-run: chunks are in flight on both workers
     parts += list(chunks)
     result = ExplanationSet.concat(parts)
-    assert result.n_instances == len(rows)
-    assert sorted(result.indices + result.failed) == list(range(len(rows)))
-    kept = [serial.explanation_for(i) for i in result.indices]
-    assert all(a.to_dict() == b.to_dict() for a, b in zip(result, kept))
-    assert len(result) > len(rows) // 2
+    assert result.errors == []
+    assert same_sets(result, serial[:100])
     assert pids[0] not in cluster.run(os.getpid).values()
 
 

@@ -107,7 +107,9 @@ def test_pandas_rows_with_categories(cancer):
     bad.loc[bad.index[2], "colour"] = "green"
     collected = explainer.explain_many(bad, predict, num_samples=400, errors="collect")
     assert collected.failed == [2] and isinstance(collected.errors[0][1], InputError)
-    assert same(collected[2], result[3])
+    assert same(collected[3], result[3])  # by input index, after the failure too
+    with pytest.raises(InstanceError, match="instance 2 failed"):
+        collected[2]
 
 
 def test_recurrent_explain_many():
@@ -192,8 +194,8 @@ def test_json_round_trip_and_list_behaviour(result_set):
     assert all(same(a, b) for a, b in zip(back, result_set))
     assert "poisoned row" in str(back.errors[0][1])
     part = result_set[2:5]
-    assert isinstance(part, ExplanationSet) and part.indices == result_set.indices[2:5]
-    assert result_set.explanation_for(result_set.indices[4]) is result_set[4]
+    assert isinstance(part, ExplanationSet) and part.indices == [2, 4] and part.failed == [3]
+    assert result_set.explanation_for(result_set.indices[4]) is result_set[6]
     with pytest.raises(InstanceError, match="instance 3 failed"):
         result_set.explanation_for(3)
 

@@ -19,6 +19,7 @@ __all__ = [
     "ModelOutputWarning",
     "TooFewSamplesWarning",
     "UnknownOptionError",
+    "WorkerLostError",
 ]
 
 
@@ -51,6 +52,12 @@ class InstanceError(LimetteError, RuntimeError):
 
     def __reduce__(self) -> tuple[type, tuple[str, int | None]]:
         return (type(self), (str(self), self.index))
+
+
+class WorkerLostError(InstanceError):
+    """Explaining this instance came back without a result each time it was tried, also
+    alone: the worker running it (a process, a Dask worker) died, or the executor lost the
+    task otherwise. The executor's last error is chained as ``__cause__``."""
 
 
 class MissingDependencyError(LimetteError, ImportError):

@@ -10,7 +10,7 @@ they come for runs that do not fit in memory.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -22,8 +22,20 @@ from .explanation import Explanation
 __all__ = ["ExplanationSet", "write_explanations"]
 
 
-class ExplanationSet(Sequence[Explanation]):
-    """Explanations of many instances, indexable and iterable like a list.
+class ExplanationSet(Collection[Explanation]):
+    """Explanations of many instances, indexed by input index, iterable like a list.
+
+    ``result[i]`` is always the explanation of input ``i`` (the instance ``i`` of the
+    call, ``explain_many(X)[i]`` equal bit for bit to ``explain(X[i])``), never a
+    position among the explanations that succeeded: after a failure those positions
+    would shift and hand out another instance's explanation. Indexing a failed instance
+    raises :class:`~limette.errors.InstanceError` with its error as the cause, an index
+    the set does not hold raises :class:`IndexError`; negative indices count back from
+    one past the largest index held (``len(X)`` for a whole run). A slice selects input
+    indices the same way and keeps their failures. ``len``, iteration, :attr:`indices`
+    and the views cover the explanations that succeeded, in input order, and
+    :attr:`errors` the instances that failed; ``list(result)`` gives the explanations by
+    position.
 
     Parameters
     ----------
@@ -46,6 +58,8 @@ class ExplanationSet(Sequence[Explanation]):
     ...                                 num_samples=500, num_features=2)
     >>> len(result), result.errors
     (4, [])
+    >>> result[3] is result.explanation_for(3)
+    True
     >>> [name for name, _ in result.global_importance()][:2]
     ['0', '2']
     """
@@ -68,6 +82,7 @@ class ExplanationSet(Sequence[Explanation]):
             )
         self.errors = [(int(index), error) for index, error in errors]
         self.feature_names = None if feature_names is None else [str(n) for n in feature_names]
+        self._cached: tuple[dict[int, int], int] | None = None
 
     @classmethod
     def concat(
@@ -95,11 +110,54 @@ class ExplanationSet(Sequence[Explanation]):
     def __getitem__(self, item: slice) -> ExplanationSet: ...
 
     def __getitem__(self, item: int | slice) -> Explanation | ExplanationSet:
+        """The explanation of input index ``item``, or a set of the input indices a slice
+        selects (see the class notes); never a position among the successes."""
+        positions, end = self._lookup()
         if isinstance(item, slice):
+            wanted = set(range(end)[item])
+            kept = [(i, e) for i, e in zip(self.indices, self._explanations) if i in wanted]
             return ExplanationSet(
-                self._explanations[item], self.indices[item], (), self.feature_names
+                [e for _, e in kept],
+                [i for i, _ in kept],
+                [(i, error) for i, error in self.errors if i in wanted],
+                self.feature_names,
             )
-        return self._explanations[item]
+        if isinstance(item, bool) or not isinstance(item, (int, np.integer)):
+            raise TypeError(
+                f"an ExplanationSet is indexed by input index (an int) or a slice; "
+                f"got {type(item).__name__}"
+            )
+        index = int(item) + end if item < 0 else int(item)
+        position = positions.get(index)
+        if position is not None:
+            return self._explanations[position]
+        for failed, error in self.errors:
+            if failed == index:
+                raise InstanceError(
+                    f"instance {index} failed ({type(error).__name__}: {error}); "
+                    "it has no explanation (see .errors)",
+                    index,
+                ) from error
+        raise IndexError(f"input index {item} is not in this set (it holds {self._span()})")
+
+    def _lookup(self) -> tuple[dict[int, int], int]:
+        """Input index -> position among the explanations, and one past the largest index
+        held (built on first use)."""
+        if self._cached is None:
+            end = max(self.indices + self.failed, default=-1) + 1
+            self._cached = ({index: pos for pos, index in enumerate(self.indices)}, end)
+        return self._cached
+
+    def _span(self) -> str:
+        held = sorted(self.indices + self.failed)
+        if not held:
+            return "no instances"
+        if held == list(range(held[0], held[-1] + 1)):
+            return f"input indices {held[0]}..{held[-1]}"
+        return f"{len(held)} input indices between {held[0]} and {held[-1]}"
+
+    def __contains__(self, item: object) -> bool:
+        return any(item is explanation for explanation in self._explanations)
 
     def __iter__(self) -> Iterator[Explanation]:
         return iter(self._explanations)
@@ -118,13 +176,11 @@ class ExplanationSet(Sequence[Explanation]):
         return len(self) + len(self.errors)
 
     def explanation_for(self, index: int) -> Explanation:
-        """The explanation of input ``index``; raises its error if that instance failed."""
-        if index in self.indices:
-            return self._explanations[self.indices.index(index)]
-        for failed, error in self.errors:
-            if failed == index:
-                raise InstanceError(f"instance {index} failed: {error}", index) from error
-        raise InputError(f"index {index} is not in this set")
+        """The explanation of input ``index`` (the same as ``self[index]`` for ``index >= 0``);
+        raises its error if that instance failed."""
+        if index < 0:
+            raise IndexError(f"input index {index} is negative; use self[{index}]")
+        return self[index]
 
     # ------------------------------------------------------------- views
     def as_frame(self) -> Any:

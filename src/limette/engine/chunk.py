@@ -22,17 +22,17 @@ array, so its explanation is the same bit for bit whatever else shares its chunk
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from .._random import instance_generator
 from .._validation import check_probabilities
-from ..errors import LimetteError
+from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
 from .adaptive import AutoSamples
-from .evaluate import call_model
+from .evaluate import call_model, place
 from .workspace import reusing_arrays
 
 Outcome = tuple[int, "Explanation | BaseException"]
@@ -91,7 +91,7 @@ class _Waiting:
 
     index: int
     hood: Neighbourhood
-    parts: list[np.ndarray] = field(default_factory=list)
+    outputs: np.ndarray | None = None
     error: BaseException | None = None
 
 
@@ -181,28 +181,34 @@ class _Chunk:
             except Exception:
                 for waiting in queue:  # retried instance by instance: only real failures are lost
                     self._alone(waiting)
-            else:
+            else:  # each instance's rows copied out before the next call (see _alone)
                 starts = np.cumsum([0] + [waiting.hood.n for waiting in queue])
                 for waiting, start, stop in zip(queue, starts[:-1], starts[1:]):
-                    waiting.parts.append(outputs[start:stop])
+                    waiting.outputs = outputs[start:stop].copy()
         for waiting in queue:
             self._finish(waiting)
 
     def _alone(self, waiting: _Waiting) -> None:
-        """Call the model on one instance's rows, ``batch_size`` at a time."""
+        """Call the model on one instance's rows, ``batch_size`` at a time.
+
+        A call the model raises on is tried once more before the instance fails. Each
+        call's output is copied into the instance's own array before the next call:
+        a model may return a view into a buffer that it overwrites on every call (an
+        inference server, preallocated ONNX Runtime outputs). The copy is the one that
+        joining the calls' outputs would make anyway.
+        """
         n = waiting.hood.n
-        waiting.parts.clear()
+        waiting.outputs = None
         size = min(self.batch_size or n, n)
         for start in range(0, n, size):
             rows = slice(start, min(start + size, n))
+            where = f"samples {rows.start}..{rows.stop - 1} of {n}"
             try:
-                waiting.parts.append(
-                    self._call(
-                        [waiting.hood.inputs[rows]],
-                        rows.stop - rows.start,
-                        f"samples {rows.start}..{rows.stop - 1} of {n}",
-                    )
-                )
+                try:
+                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
+                except ModelCallError:  # a flaky model gets a second chance
+                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
+                waiting.outputs = place(waiting.outputs, part, rows, n, self._name)
             except Exception as error:
                 waiting.error = error
                 return
@@ -210,22 +216,19 @@ class _Chunk:
     def _call(self, pieces: list[Any], rows: int, where: str) -> np.ndarray:
         outputs = _call(self.plan, self.predict_fn, pieces, rows, where)
         if self.check_probabilities:
-            name = getattr(self.plan, "model_name", "predict_fn")
-            self.check_probabilities = not check_probabilities(outputs, name)
+            self.check_probabilities = not check_probabilities(outputs, self._name)
         return outputs
 
+    @property
+    def _name(self) -> str:
+        return str(getattr(self.plan, "model_name", "predict_fn"))
+
     def _finish(self, waiting: _Waiting) -> None:
-        if waiting.error is not None:
-            self.outcomes.append((waiting.index, waiting.error))
+        if waiting.error is not None or waiting.outputs is None:
+            self.outcomes.append((waiting.index, waiting.error or LimetteError("no outputs")))
             return
         try:
-            widths = {part.shape[1] for part in waiting.parts}
-            if len(widths) > 1:
-                raise LimetteError(
-                    f"predict_fn returned a different number of outputs across batches: {widths}"
-                )
-            outputs = np.concatenate(waiting.parts, axis=0)  # a fresh array, however split
-            self.outcomes.append((waiting.index, self.plan.finish(waiting.hood, outputs)))
+            self.outcomes.append((waiting.index, self.plan.finish(waiting.hood, waiting.outputs)))
         except Exception as error:
             self.outcomes.append((waiting.index, error))
 

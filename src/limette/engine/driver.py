@@ -20,9 +20,9 @@ import pickle
 import sys
 import tempfile
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,14 @@ from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
 from .chunk import Outcome, Plan, run_chunk
 from .evaluate import progress_bar
+from .faults import run_tasks
 from .threads import CallerThreads, own_openmp_thread, single_thread
 
 _ERRORS = {"raise": True, "collect": False}
 _CACHE: dict[str, Any] = {}
 _CHECKED_CLIENTS: set[str] = set()
+#: Seconds to wait for a Dask worker before shipping the work again after a loss.
+_WORKER_WAIT = 120
 
 
 @dataclass(frozen=True)
@@ -148,47 +151,97 @@ def check_allocator(client: Any) -> None:
 
 
 class _Submitter:
-    """Ships the work once and submits chunks to one kind of executor."""
+    """Ships the work once and submits chunks to one kind of executor; after a lost chunk,
+    replaces a broken process pool (the caller's stays broken: a pool cannot be mended)
+    and ships the work again to a Dask cluster whose workers holding it are gone."""
 
-    def __init__(self, executor: Any, plan: Plan, predict_fn: Callable[[Any], Any]) -> None:
+    def __init__(
+        self, executor: Any, plan: Plan, predict_fn: Callable[[Any], Any], batch_size: int | None
+    ) -> None:
         self.client = _dask_client(executor)
         self.executor = executor
+        self.work, self.batch_size = (plan, predict_fn), batch_size
+        self.generation = 0
+        self.owned: list[Executor] = []  # replacement pools, shut down at close
+        self.scattered: list[Any] = []
         if self.client is not None:
             check_allocator(self.client)
-            [self.payload] = self.client.scatter([(plan, predict_fn)], broadcast=True, hash=False)
+            self.payload = self._scatter()
         elif isinstance(executor, ThreadPoolExecutor):
-            self.payload = (plan, predict_fn)
+            self.payload = self.work
         elif isinstance(executor, ProcessPoolExecutor):  # its workers share this machine
             descriptor, path = tempfile.mkstemp(prefix="limette-", suffix=".pickle")
             with os.fdopen(descriptor, "wb") as file:
-                file.write(_dumps((plan, predict_fn)))
+                file.write(_dumps(self.work))
             self.payload = _Shipped(uuid.uuid4().hex, path=path)
         elif isinstance(executor, Executor):
-            self.payload = _Shipped(uuid.uuid4().hex, blob=_dumps((plan, predict_fn)))
+            self.payload = _Shipped(uuid.uuid4().hex, blob=_dumps(self.work))
         else:
             raise LimetteError(
                 "executor must be a concurrent.futures.Executor or a Dask Client; "
                 f"got {type(executor).__name__}"
             )
 
+    def _scatter(self) -> Any:
+        self.client.wait_for_workers(1, timeout=_WORKER_WAIT)  # after a loss, a nanny restarts
+        [payload] = self.client.scatter([self.work], broadcast=True, hash=False)
+        self.scattered.append(payload)
+        return payload
+
     def workers(self) -> int:
         if self.client is not None:
             return max(1, sum(self.client.nthreads().values()))
         return int(getattr(self.executor, "_max_workers", None) or os.cpu_count() or 1)
 
-    def submit(self, instances: Sequence[Any], indices: list[int], batch_size: int | None) -> Any:
+    def submit(self, instances: Sequence[Any], indices: list[int]) -> Any:
         if self.client is not None:
             return self.client.submit(
-                _remote_chunk, self.payload, instances, indices, batch_size, pure=False
+                _remote_chunk, self.payload, instances, indices, self.batch_size, pure=False
             )
         task = _thread_chunk if isinstance(self.executor, ThreadPoolExecutor) else _remote_chunk
-        return self.executor.submit(task, self.payload, instances, indices, batch_size)
+        return self.executor.submit(task, self.payload, instances, indices, self.batch_size)
+
+    def recover(self, error: BaseException, generation: int) -> None:
+        if generation != self.generation:  # recovered since that chunk was submitted
+            return
+        if isinstance(error, BrokenProcessPool) and isinstance(self.executor, ProcessPoolExecutor):
+            self.executor = _replacement(self.executor)
+            self.owned.append(self.executor)
+            self.generation += 1
+        elif self.client is not None and not _held(self.client, self.payload):
+            with contextlib.suppress(Exception):  # no worker yet: the next loss tries again
+                self.payload = self._scatter()
+                self.generation += 1
+
+    def never_ran(self, error: BaseException) -> bool:
+        # Dask cancels a task whose inputs were lost ("lost dependencies") before it runs
+        return self.client is not None and isinstance(error, CancelledError)
 
     def close(self) -> None:
-        if self.client is not None:
-            self.payload.release()
-        elif isinstance(self.payload, _Shipped) and self.payload.path is not None:
+        for pool in self.owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+        for payload in self.scattered:
+            payload.release()
+        if isinstance(self.payload, _Shipped) and self.payload.path is not None:
             Path(self.payload.path).unlink(missing_ok=True)
+
+
+def _replacement(pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+    """A new pool made like ``pool`` (its size, start method and initializer)."""
+    return ProcessPoolExecutor(
+        getattr(pool, "_max_workers", None),
+        mp_context=getattr(pool, "_mp_context", None),
+        initializer=getattr(pool, "_initializer", None),
+        initargs=getattr(pool, "_initargs", ()),
+    )
+
+
+def _held(client: Any, payload: Any) -> bool:
+    """Whether some live Dask worker still holds the scattered ``payload``."""
+    try:
+        return bool(client.who_has([payload]).get(payload.key))
+    except Exception:  # the scheduler cannot say: ship it again to be safe
+        return False
 
 
 def _to_set(
@@ -198,6 +251,7 @@ def _to_set(
     if sorted(index for index, _ in outcomes) != sorted(indices):
         missing = sorted(set(indices) - {index for index, _ in outcomes})
         raise LimetteError(f"internal error: instances {missing} came back without a result")
+    outcomes = sorted(outcomes, key=lambda outcome: outcome[0])  # retries come back late
     explained = [(i, v) for i, v in outcomes if isinstance(v, Explanation)]
     errors = [(i, v) for i, v in outcomes if not isinstance(v, Explanation)]
     if raise_errors and errors:
@@ -229,7 +283,9 @@ def stream(
 
     ``errors="raise"`` raises :class:`~limette.errors.InstanceError` naming the first
     failing instance of a chunk; ``"collect"`` keeps ``(index, error)`` in the sets. A
-    chunk lost whole (a dead worker) counts as a failure of each of its instances.
+    chunk lost whole (a dead worker) is run again, then row by row (:mod:`.faults`):
+    only a row that kills its worker each time fails, with
+    :class:`~limette.errors.WorkerLostError`.
     """
     raise_errors = lookup(_ERRORS, errors, "errors")
     if batch_size is not None:
@@ -275,40 +331,20 @@ def _distributed(
     bar: Any,
     feature_names: Sequence[str] | None,
 ) -> Iterator[ExplanationSet]:
-    submitter = _Submitter(executor, plan, predict_fn)
-    workers = submitter.workers()
-    n = len(instances)
-    size = (
-        max(1, min(64, math.ceil(n / (4 * workers))))
-        if chunk_size is None
-        else check_positive_int(chunk_size, "chunk_size")
-    )
-    window: deque[tuple[list[int], Any]] = deque()
-
-    def collect() -> ExplanationSet:
-        indices, future = window.popleft()
-        try:
-            outcomes = future.result()
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as error:  # the whole chunk was lost (a worker died, ...)
-            outcomes = [(index, error) for index in indices]
-        if bar is not None:
-            bar.update(len(indices))
-        return _to_set(outcomes, indices, raise_errors, feature_names)
-
+    submitter = _Submitter(executor, plan, predict_fn, batch_size)
     try:
-        for start in range(0, n, size):
-            indices = list(range(start, min(start + size, n)))
-            chunk = instances[start : indices[-1] + 1]
-            window.append((indices, submitter.submit(chunk, indices, batch_size)))
-            if len(window) >= 2 * workers:
-                yield collect()
-        while window:
-            yield collect()
+        workers = submitter.workers()
+        n = len(instances)
+        size = (
+            max(1, min(64, math.ceil(n / (4 * workers))))
+            if chunk_size is None
+            else check_positive_int(chunk_size, "chunk_size")
+        )
+        for slot in run_tasks(submitter, instances, size, 2 * workers):
+            if bar is not None:
+                bar.update(len(slot.indices))
+            yield _to_set(slot.outcomes, slot.indices, raise_errors, feature_names)
     finally:
-        for _, future in window:
-            future.cancel()
         submitter.close()
 
 

@@ -84,34 +84,50 @@ def evaluate(
     ``probabilities``, outputs that are not probabilities give one warning.
     """
     n = len(samples)
-    outputs = []
+    outputs: np.ndarray | None = None
     bar = progress_bar(n, progress, "model calls", "sample")
     try:
         for batch in _batches(n, batch_size):
-            outputs.append(
-                call_model(
-                    predict_fn,
-                    compose(samples[batch]),
-                    batch.stop - batch.start,
-                    name=name,
-                    classification=classification,
-                    where=f"samples {batch.start}..{batch.stop - 1} of {n}",
-                )
+            part = call_model(
+                predict_fn,
+                compose(samples[batch]),
+                batch.stop - batch.start,
+                name=name,
+                classification=classification,
+                where=f"samples {batch.start}..{batch.stop - 1} of {n}",
             )
+            outputs = place(outputs, part, batch, n, name)
             if bar is not None:
                 bar.update(batch.stop - batch.start)
     finally:
         if bar is not None:
             bar.close()
-    widths = {output.shape[1] for output in outputs}
-    if len(widths) > 1:
-        raise LimetteError(
-            f"{name} returned a different number of outputs across batches: {widths}"
-        )
-    result = np.concatenate(outputs, axis=0)
+    if outputs is None:
+        return np.empty((0, 0))
     if probabilities:
-        check_probabilities(result, name)
-    return result
+        check_probabilities(outputs, name)
+    return outputs
+
+
+def place(
+    outputs: np.ndarray | None, part: np.ndarray, rows: slice, n: int, name: str
+) -> np.ndarray:
+    """Copy one model call's output ``part`` into ``outputs[rows]`` (made on the first call,
+    ``(n, k)``) and return ``outputs``.
+
+    The copy is taken before the model is called again: a model may return a view into a
+    buffer it reuses between calls (an inference server, ONNX Runtime's preallocated
+    outputs, hand-written batching). It is the copy that joining the parts would make.
+    """
+    if outputs is None:
+        outputs = np.empty((n, part.shape[1]))
+    elif part.shape[1] != outputs.shape[1]:
+        raise LimetteError(
+            f"{name} returned a different number of outputs across batches: "
+            f"{ {outputs.shape[1], part.shape[1]} }"
+        )
+    outputs[rows] = part
+    return outputs
 
 
 def proximity_weights(

@@ -65,8 +65,9 @@ QUICK = os.environ.get("LIMETTE_DOCS_QUICK", "") not in ("", "0")
 
 def _argv(gallery_conf: dict, script_vars: dict) -> list[str]:
     """Arguments each example runs with: where to write its outputs, and --quick in CI."""
-    name = Path(script_vars["src_file"]).stem
-    args = ["--out", str(REPORTS / f"{name}.html")]
+    script = Path(script_vars["src_file"])
+    writes = '"--out"' in script.read_text(encoding="utf-8")  # examples that write a report
+    args = ["--out", str(REPORTS / f"{script.stem}.html")] if writes else []
     return [*args, "--quick"] if QUICK else args
 
 

@@ -26,7 +26,6 @@ from limette.faithfulness import faithfulness, tabular_compose
 
 parser = argparse.ArgumentParser(description="Deletion and insertion curves on wine.")
 parser.add_argument("--quick", action="store_true", help="fewer samples and orderings")
-parser.add_argument("--out", default=None, help="unused (the gallery passes it)")
 args = parser.parse_args()
 
 data = load_wine()

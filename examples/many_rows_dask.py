@@ -27,7 +27,6 @@ from limette import TabularExplainer
 
 parser = argparse.ArgumentParser(description="explain_many on a local Dask cluster.")
 parser.add_argument("--quick", action="store_true", help="fewer rows and samples")
-parser.add_argument("--out", default=None, help="unused (the gallery passes it)")
 args = parser.parse_args()
 
 data = load_breast_cancer()

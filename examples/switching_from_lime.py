@@ -25,7 +25,6 @@ from limette.compat.lime import lime_tabular, lime_text
 
 parser = argparse.ArgumentParser(description="lime's tutorials through limette.compat.lime.")
 parser.add_argument("--quick", action="store_true", help="fewer samples")
-parser.add_argument("--out", default=None, help="unused (the gallery passes it)")
 args = parser.parse_args()
 num_samples = 1000 if args.quick else 5000
 

@@ -25,6 +25,7 @@ from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
 from . import _inputs as ti
+from ._jax_dispatch import holds_jax
 
 __all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
 
@@ -233,6 +234,20 @@ class LimeBase:
         the surrogate's coefficients ``(1, d)`` as the inputs' kind, or a Captum model's
         ``representation()``.
         """
+        if holds_jax(inputs):
+            from ._jax_path import attribute_base
+
+            return attribute_base(
+                self,
+                inputs,
+                target,
+                additional_forward_args,
+                n_samples,
+                perturbations_per_eval,
+                show_progress,
+                random_state,
+                kwargs,
+            )
         x = ti.format_inputs(inputs)
         seed = resolve_seed(self.random_state if random_state is None else random_state)
         Z, y, w = self._neighbourhood(

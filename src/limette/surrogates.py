@@ -8,6 +8,7 @@ Any scikit-learn regressor is accepted through :class:`SklearnSurrogate`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -233,58 +234,56 @@ class Lasso:
         """The lasso on more features than samples, never forming their Gram matrix.
 
         Solves on a working set of features (at first the ``n`` largest correlations) by
-        coordinate descent on the set's Gram matrix (scikit-learn's ``lasso_path``, warm
-        started) to a rough tolerance, then exactly: the optimality conditions on the
-        rough solution's support and signs are a linear system (``G_AA b = c_A - α Σw s``),
-        kept when its solution has those signs. One pass over the samples checks
-        ``|c - G b| <= α`` for every feature; the ``n`` worst violators outside the set join
-        it and the rounds repeat. Without violators the solution solves the whole
-        problem; when the exact step fails, coordinate descent runs to ``tol`` instead.
+        coordinate descent (scikit-learn's ``lasso_path`` on the set's ``n`` columns, warm
+        started, to 0.3 times the last gap, at least ``tol / 10``), then measures the whole
+        problem's duality gap with one pass over the samples (``Xcᵀ W r`` for the residual
+        ``r``; the residual rescaled into the dual's box is the dual point). It stops when
+        that gap is at most ``tol`` times the weighted centred sum of squares of the
+        response (scikit-learn's rule); otherwise the features that violate
+        ``|Xcᵀ W r| <= alpha Σw`` most join the set (at most as many as it holds) and the
+        rounds repeat (without violators, the next round solves the set more tightly).
         """
-        from sklearn.linear_model import lasso_path  # 0.9 s to import: only when asked
+        from sklearn.exceptions import ConvergenceWarning  # 0.9 s to import: only when asked
+        from sklearn.linear_model import lasso_path
 
         n, weight_sum = design.X.shape[0], design.w.sum()
-        scale = n / weight_sum  # scikit-learn divides by n, the weighted lasso by Σw
+        root = np.sqrt(n / weight_sum)  # scikit-learn divides by n, the weighted lasso by Σw
+        penalty = self.alpha * weight_sum
         cross = design.cross[np.ix_(features, targets)]
         coef = np.zeros((len(features), len(targets)))
         for t, target in enumerate(targets):
-            response = design.scaled_response(target) * np.sqrt(scale)
+            response = design.scaled_response(target)
+            square = float(response @ response)
             working = np.sort(np.argsort(-np.abs(cross[:, t]), kind="stable")[:n])
-            tol = max(self.tol, _ROUGH)
-            while True:
+            gap = _wide_gap(response, response, cross[:, t], coef[:, t], penalty)
+            for _ in range(_ROUNDS):
+                inner = max(_INNER * gap / max(square, 1e-300), self.tol / 10)
                 columns = design.scaled_columns(features[working])
-                gram = columns.T @ columns
-                _, path, _ = lasso_path(
-                    columns * np.sqrt(scale),
-                    response,
-                    alphas=[self.alpha],
-                    precompute=gram * scale,
-                    Xy=cross[working, t] * scale,
-                    coef_init=coef[working, t],
-                    tol=tol,
-                    max_iter=self.max_iter,
-                )
-                coef[working, t] = path[:, 0]
-                exact = _exact_lasso(
-                    gram, cross[working, t], path[:, 0], self.alpha * weight_sum, n - 1
-                )
-                solution = path[:, 0] if exact is None else exact
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    _, path, _ = lasso_path(
+                        np.asfortranarray(columns * root),
+                        response * root,
+                        alphas=[self.alpha],
+                        coef_init=coef[working, t],
+                        tol=inner,
+                        max_iter=self.max_iter,
+                        precompute=False,
+                    )
+                solution = path[:, 0]
+                coef[working, t] = solution
+                residual = response - columns @ solution
                 explained = design.gram_times(features[working], solution[:, None])[features, 0]
-                violation = np.abs(cross[:, t] - explained) / weight_sum - self.alpha
-                violation[working[solution != 0]] = -np.inf
-                inside = np.isin(np.arange(len(features)), working)
-                outside = np.where(inside, -np.inf, violation)
-                worst = np.argsort(-outside, kind="stable")[:n]
-                worst = worst[outside[worst] > self.tol * self.alpha]
+                correlation = cross[:, t] - explained
+                gap = _wide_gap(residual, response, correlation, solution, penalty)
+                if gap <= self.tol * square:
+                    break
+                violation = np.abs(correlation) - penalty
+                violation[working] = -np.inf
+                worst = np.argsort(-violation, kind="stable")[: len(working)]
+                worst = worst[violation[worst] > 0]
                 if worst.size:
                     working = np.union1d(working, worst)
-                elif exact is not None and (violation[inside] <= self.tol * self.alpha).all():
-                    coef[working, t] = exact
-                    break
-                elif tol > self.tol:
-                    tol = self.tol
-                else:
-                    break
         return coef
 
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
@@ -296,48 +295,29 @@ class Lasso:
         return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
 
 
-#: Tolerance of the working-set lasso's coordinate descent before its exact step.
-_ROUGH = 1e-4
+#: Most rounds of the working-set lasso (each adds violators or tightens the inner solve).
+_ROUNDS = 100
 
-#: Most support changes of the working-set lasso's exact step.
-_EXACT_STEPS = 10
+#: The working set's tolerance as a fraction of the whole problem's last duality gap.
+_INNER = 0.3
 
 
-def _exact_lasso(
-    gram: np.ndarray, cross: np.ndarray, rough: np.ndarray, penalty: float, rank: int
-) -> np.ndarray | None:
-    """The lasso solution found from the support and signs of ``rough``, or ``None``.
-
-    On a support ``A`` with signs ``s`` the solution solves ``G_AA b = c_A - penalty s``;
-    features whose sign flips leave the support, features that violate
-    ``|c - G b| <= penalty`` join it with the sign of their violation, a few times.
-    A support of ``rank`` features or more (the rank of ``G``: centred samples minus one)
-    is singular: ``None``.
-    """
-    active = np.flatnonzero(rough)
-    signs = np.sign(rough[active])
-    for _ in range(_EXACT_STEPS):
-        if len(active) >= len(gram) or len(active) >= rank:
-            return None
-        try:
-            solved = np.linalg.solve(gram[np.ix_(active, active)], cross[active] - penalty * signs)
-        except np.linalg.LinAlgError:
-            return None
-        kept = np.sign(solved) == signs
-        if not kept.all():
-            active, signs = active[kept], signs[kept]
-            continue
-        gradient = cross - gram[:, active] @ solved
-        gradient[active] = 0.0
-        joining = np.flatnonzero(np.abs(gradient) > penalty * (1.0 + 1e-9))
-        if not joining.size:
-            exact = np.zeros_like(rough)
-            exact[active] = solved
-            return exact
-        order = np.argsort(np.concatenate([active, joining]), kind="stable")
-        active = np.concatenate([active, joining])[order]
-        signs = np.concatenate([signs, np.sign(gradient[joining])])[order]
-    return None
+def _wide_gap(
+    residual: np.ndarray,
+    response: np.ndarray,
+    correlation: np.ndarray,
+    coef: np.ndarray,
+    penalty: float,
+) -> float:
+    """Duality gap of ``½‖r - A b‖² + penalty ‖b‖₁`` at ``b`` from its residual ``r - A b``
+    and correlations ``Aᵀ(r - A b)`` (the residual, rescaled into the dual's box, is the
+    dual point: scikit-learn's gap)."""
+    squared = float(residual @ residual)
+    largest = float(np.abs(correlation).max(initial=0.0))
+    scale = min(1.0, penalty / largest) if largest > 0 else 1.0
+    primal = 0.5 * squared + penalty * float(np.abs(coef).sum())
+    dual = scale * float(response @ residual) - 0.5 * scale * scale * squared
+    return primal - dual
 
 
 def _constrained_lstsq(

@@ -239,9 +239,9 @@ class Lasso:
         problem's duality gap with one pass over the samples (``Xcᵀ W r`` for the residual
         ``r``; the residual rescaled into the dual's box is the dual point). It stops when
         that gap is at most ``tol`` times the weighted centred sum of squares of the
-        response (scikit-learn's rule); otherwise the features that violate
-        ``|Xcᵀ W r| <= alpha Σw`` most join the set (at most as many as it holds) and the
-        rounds repeat (without violators, the next round solves the set more tightly).
+        response (scikit-learn's rule); otherwise the next set holds the support and the
+        features nearest to (or beyond) ``|Xcᵀ W r| = alpha Σw``, twice the support's size
+        (at least ``n``), and the rounds repeat with the solution as their start.
         """
         from sklearn.exceptions import ConvergenceWarning  # 0.9 s to import: only when asked
         from sklearn.linear_model import lasso_path
@@ -278,12 +278,11 @@ class Lasso:
                 gap = _wide_gap(residual, response, correlation, solution, penalty)
                 if gap <= self.tol * square:
                     break
-                violation = np.abs(correlation) - penalty
-                violation[working] = -np.inf
-                worst = np.argsort(-violation, kind="stable")[: len(working)]
-                worst = worst[violation[worst] > 0]
-                if worst.size:
-                    working = np.union1d(working, worst)
+                support = working[solution != 0]
+                closeness = np.abs(correlation)
+                closeness[support] = np.inf
+                size = min(len(features), max(n, 2 * len(support)))
+                working = np.sort(np.argsort(-closeness, kind="stable")[:size])
         return coef
 
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
@@ -295,7 +294,7 @@ class Lasso:
         return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
 
 
-#: Most rounds of the working-set lasso (each adds violators or tightens the inner solve).
+#: Most rounds of the working-set lasso.
 _ROUNDS = 100
 
 #: The working set's tolerance as a fraction of the whole problem's last duality gap.

@@ -98,6 +98,12 @@ class Ridge:
                     std[np.ix_(targets, features)] = block.T
         return LinearFit(coef, design.y_mean - coef @ design.x_mean, std)
 
+    def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
+        """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
+        A = design.gram + self.alpha * np.eye(design.gram.shape[-1])
+        coef = _solve(A, design.cross).transpose(0, 2, 1)
+        return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
+
 
 def ridge_std(
     design: WeightedDesign,
@@ -124,12 +130,6 @@ def ridge_std(
     dof = max(design.X.shape[0] - len(features) - 1, 1)
     sigma2 = design.residual_sum_of_squares(solution, features, targets) / dof
     return np.sqrt(np.maximum(np.outer(variance, sigma2), 0.0))
-
-    def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
-        """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
-        A = design.gram + self.alpha * np.eye(design.gram.shape[-1])
-        coef = _solve(A, design.cross).transpose(0, 2, 1)
-        return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -65,9 +65,7 @@ def test_stacked_ridge_is_batched_and_equals_the_per_design_fits(monkeypatch, al
     rng = np.random.default_rng(0)
     X = (rng.random((4, 50, 6)) < 0.5).astype(float)
     stack = StackedDesign(X, rng.normal(size=(4, 50, 2)), rng.random((4, 50)))
-    reference = [
-        Ridge(alpha=alpha).fit(stack.design(b), np.ones((2, 6), bool)) for b in range(4)
-    ]
+    reference = [Ridge(alpha=alpha).fit(stack.design(b), np.ones((2, 6), bool)) for b in range(4)]
 
     def refuse(*args, **kwargs):
         raise AssertionError("the stack was fitted design by design")

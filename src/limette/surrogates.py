@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._design import StackedDesign, WeightedDesign
+from .engine import wide as _wide
 from .errors import InputError
 
 __all__ = [
@@ -323,14 +324,7 @@ def _constrained_lstsq(
     X: np.ndarray, Y: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least squares through the empty and the full coalition, for a stack of designs."""
-    empty, full = (X == 0).all(axis=-1), (X == 1).all(axis=-1)
-    if not (empty.any(axis=-1).all() and full.any(axis=-1).all()):
-        raise InputError(
-            "ConstrainedLeastSquares needs the empty (all 0) and the full (all 1) sample "
-            "among the samples of every design"
-        )
-    y0 = np.einsum("bn,bnk->bk", empty, Y) / empty.sum(axis=-1)[:, None]
-    y1 = np.einsum("bn,bnk->bk", full, Y) / full.sum(axis=-1)[:, None]
+    empty, full, y0, y1 = _anchors(X, Y)
     inner = w * ~(empty | full)
     d = X.shape[-1]
     A = (X * inner[..., None]).transpose(0, 2, 1) @ X
@@ -341,6 +335,46 @@ def _constrained_lstsq(
     kkt[:, :d, d] = kkt[:, d, :d] = 1.0
     solution = _solve(kkt, np.concatenate([rhs / scale, (y1 - y0)[:, None, :]], axis=1))
     return solution[:, :d].transpose(0, 2, 1), y0
+
+
+def _anchors(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The empty and full samples of a stack (``B × n`` masks) and their mean targets."""
+    empty, full = (X == 0).all(axis=-1), (X == 1).all(axis=-1)
+    if not (empty.any(axis=-1).all() and full.any(axis=-1).all()):
+        raise InputError(
+            "ConstrainedLeastSquares needs the empty (all 0) and the full (all 1) sample "
+            "among the samples of every design"
+        )
+    y0 = np.einsum("bn,bnk->bk", empty, Y) / empty.sum(axis=-1)[:, None]
+    y1 = np.einsum("bn,bnk->bk", full, Y) / full.sum(axis=-1)[:, None]
+    return empty, full, y0, y1
+
+
+def _wide_constrained_lstsq(
+    X: np.ndarray, Y: np.ndarray, w: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_constrained_lstsq` of one design (``X`` ``n × d``, ``d > n``) in ``n × n`` form.
+
+    Writing ``b = (Δ/d) 1 + u`` with ``u ⊥ 1`` removes the constraint ``1·b = Δ``: the
+    residual is ``y - y₀ - (Δ/d) X 1 - X̃ u`` with the rows of ``X̃`` centred on their
+    own means. The shortest ``b`` is the shortest such ``u``, ``X̃ᵀ √W (√W K̃ √W)⁺ √W r``
+    with ``K̃ = X̃ X̃ᵀ = X Xᵀ - s sᵀ / d`` (``s`` the row sums): the solution the
+    ``(d + 1)``-square KKT system's pseudo-inverse gives, from an ``n × n`` kernel.
+    Returns coefficients ``(k, d)`` and intercepts ``(k,)``.
+    """
+    empty, full, y0, y1 = _anchors(X[None], Y[None])
+    rows = np.flatnonzero(~(empty[0] | full[0]))
+    d = X.shape[1]
+    delta = (y1 - y0)[0]
+    samples = X[rows]
+    sums = np.asarray(samples.sum(axis=1), dtype=float)
+    root = np.sqrt(np.maximum(w[rows], 0.0))
+    kernel = _wide.outer_gram(samples) - np.outer(sums, sums) / d
+    residual = Y[rows] - y0[0] - np.outer(sums, delta) / d
+    scaled = root[:, None] * kernel * root[None, :]
+    dual = root[:, None] * (np.linalg.pinv(scaled, hermitian=True) @ (root[:, None] * residual))
+    u = _wide.transposed_times(samples, dual) - np.outer(np.ones(d), sums @ dual) / d
+    return (u + delta / d).T, y0[0]
 
 
 @dataclass(frozen=True)
@@ -367,10 +401,16 @@ class ConstrainedLeastSquares:
         coef = np.zeros(selected.shape)
         intercept = np.zeros(selected.shape[0])
         for features, targets in label_groups(selected):
-            X = design.X[:, features][None]
-            solved, y0 = _constrained_lstsq(X, design.Y[None][..., targets], design.w[None])
-            coef[np.ix_(targets, features)] = solved[0]
-            intercept[targets] = y0[0]
+            X = design.X[:, features]
+            if design.wide and len(features) > len(X):
+                solved, y0 = _wide_constrained_lstsq(X, design.Y[:, targets], design.w)
+            else:
+                stacked, y0s = _constrained_lstsq(
+                    X[None], design.Y[None][..., targets], design.w[None]
+                )
+                solved, y0 = stacked[0], y0s[0]
+            coef[np.ix_(targets, features)] = solved
+            intercept[targets] = y0
         return LinearFit(coef, intercept)
 
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,11 @@ variance of every weight across re-draws: on a synthetic model, on one whose exp
 explanation is known exactly (enumerated), and with VADER and a TF-IDF pipeline on real
 reviews; the image section does the same with EfficientNet-Lite0 on three photographs.
 
-Run: ``python benchmarks/stability.py [--quick] [--sections hard,binary,image]``.
+The auto section runs ``num_samples="auto"`` on 12 rows (breast cancer, wine, diabetes
+forests) and compares what it reports and the samples it uses with the measured re-draw
+Jaccard and its crossing of the target.
+
+Run: ``python benchmarks/stability.py [--quick] [--sections hard,auto,binary,image]``.
 """
 
 from __future__ import annotations
@@ -258,6 +262,233 @@ def defaults(train, names, row, predict, redraws):
         f"(min {min(used)}, max {max(used)}) | {np.median(pairs):.2f} | {pairs.mean():.3f} | "
         f"{r2:.3f} |"
     )
+
+
+def auto_rows(quick: bool):
+    """``(title, explainer, predict, row, label)`` for the auto section: test rows of breast
+    cancer (the hard split and forest), wine and diabetes, forests with one job."""
+    from sklearn.datasets import load_diabetes, load_wine
+    from sklearn.ensemble import RandomForestRegressor
+
+    count = 1 if quick else 4
+    cases = []
+    cancer = load_breast_cancer()
+    Xtr, Xte, ytr, _ = train_test_split(cancer.data, cancer.target, test_size=0.2, random_state=42)
+    forest = RandomForestClassifier(100, random_state=42, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, feature_names=list(cancer.feature_names))
+    cases += [
+        (f"breast cancer test row {i}" + (" (hard)" if i == 0 else ""), explainer,
+         forest.predict_proba, Xte[i], 1)
+        for i in range(count)
+    ]  # fmt: skip
+    wine = load_wine()
+    Xtr, Xte, ytr, _ = train_test_split(wine.data, wine.target, random_state=0)
+    forest = RandomForestClassifier(100, random_state=0, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, feature_names=list(wine.feature_names))
+    cases += [
+        (f"wine test row {i}", explainer, forest.predict_proba, Xte[i],
+         int(forest.predict(Xte[i : i + 1])[0]))
+        for i in range(count)
+    ]  # fmt: skip
+    diabetes = load_diabetes()
+    Xtr, Xte, ytr, _ = train_test_split(diabetes.data, diabetes.target, random_state=0)
+    regressor = RandomForestRegressor(100, random_state=0, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, mode="regression", feature_names=list(diabetes.feature_names))
+    cases += [
+        (f"diabetes test row {i}", explainer, regressor.predict, Xte[i], 0)
+        for i in range(count)
+    ]  # fmt: skip
+    return cases
+
+
+def auto_section(args: argparse.Namespace) -> None:
+    """``num_samples="auto"`` against the measured re-draw Jaccard.
+
+    Per row: ``auto`` re-run with ``reruns`` seeds (samples used, why it stopped, the
+    estimate it reports, and the measured mean pairwise top-5 Jaccard of those re-runs);
+    then the same replicate sampler at fixed sizes (``AutoSamples(target=1, batch=n,
+    max_samples=n)``: one batch of ``n``), ``redraws`` re-draws per size, for the
+    measured crossing of the target (mean pairwise top-5 J >= 0.9, interpolated on log n)
+    and the estimate's error at each size.
+    """
+    from limette import AutoSamples
+
+    reruns = 4 if args.quick else 8
+    redraws = args.redraws or (5 if args.quick else 20)
+    sizes = [1000, 2000, 4000] if args.quick else [
+        1000, 1500, 2000, 3000, 4000, 6000, 8000, 12000, 16000, 24000, 32000, 48000,
+    ]  # fmt: skip
+    print(
+        f"\n### num_samples='auto' (target: expected top-5 J >= {TARGET}), {reruns} re-runs "
+        f"per row; crossing from {redraws} re-draws per size\n"
+    )
+    print(
+        "| row | auto samples (median, min-max) | stopped | reported J (mean ± se) | "
+        "measured J of the re-runs | crossing of 0.9 | auto / crossing | "
+        "mean \\|reported - measured\\| over sizes |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    errors, gaps, ratios, below = [], [], [], 0
+    for title, explainer, predict, row, label in auto_rows(args.quick):
+
+        def run(num_samples, seed, explainer=explainer, predict=predict, row=row, label=label):
+            e = explainer.explain(
+                row, predict, labels=(label,), num_samples=num_samples, random_state=seed
+            )
+            label_index = list(e.labels).index(label)
+            tops = {int(j) for j, _ in e.as_map()[e.labels[label_index]][:5]}
+            return tops, e.metadata
+
+        autos = [run("auto", 1000 + s) for s in range(reruns)]
+        used = [m["samples_used"] for _, m in autos]
+        reported = np.array([m["redraw_jaccard"] for _, m in autos])
+        se = np.mean([m["redraw_jaccard_se"] for _, m in autos])
+        measured = jaccards([top for top, _ in autos]).mean()
+        capped = sum(m["stop_reason"] == "max_samples" for _, m in autos)
+        below += capped <= reruns // 2
+        grid, gap_rows = [], []
+        for n in sizes:
+            rule = AutoSamples(target=1.0, batch=n, max_samples=n)
+            runs = [run(rule, 2000 + s) for s in range(redraws)]
+            mean_j = jaccards([top for top, _ in runs]).mean()
+            estimate = np.mean([m["redraw_jaccard"] for _, m in runs])
+            gap_rows.append(estimate - mean_j)
+            grid.append((n, mean_j, mean_j, 0.0))
+            if len(grid) >= 2 and min(grid[-1][1], grid[-2][1]) >= TARGET:
+                break
+        crossing = needed(grid, 2)
+        gap = float(np.mean(np.abs(gap_rows)))
+        errors.append(abs(reported.mean() - measured))
+        gaps.append(gap)
+        ratio = np.median(used) / crossing if crossing else float("nan")
+        if crossing and capped <= reruns // 2:
+            ratios.append(ratio)
+        print(
+            f"| {title} | {np.median(used):.0f} ({min(used)}-{max(used)}) | "
+            f"{reruns - capped} target, {capped} cap | {reported.mean():.3f} ± {se:.3f} | "
+            f"{measured:.3f} | {f'{crossing:.0f}' if crossing else f'> {sizes[-1]}'} | "
+            f"{ratio:.2f}× | {gap:.3f} |",
+            flush=True,
+        )
+        print(
+            f"<!-- {title}: per size (n, measured J, estimate - measured): "
+            + ", ".join(f"({n}, {j:.3f}, {g:+.3f})" for (n, j, _, _), g in zip(grid, gap_rows))
+            + " -->",
+            flush=True,
+        )
+    print(
+        f"\nRows where auto stopped below the cap (most re-runs): {below} of {len(errors)}; "
+        f"mean |reported - measured J of the re-runs| {np.mean(errors):.3f}; mean over sizes "
+        f"{np.mean(gaps):.3f}; auto samples / crossing (rows below the cap): "
+        + (f"{min(ratios):.2f}-{max(ratios):.2f}×" if ratios else "n/a")
+    )
+
+
+def tie_runs(args: argparse.Namespace) -> None:
+    """A tie: two equally weighted features of a linear model plus noise, ``top_k=1`` (two
+    runs agree half the time); how many of 20 seeds ``auto`` runs to its cap of 8000."""
+    from limette import AutoSamples
+
+    X = np.random.default_rng(0).normal(size=(500, 6))
+    explainer = TabularExplainer(X, mode="regression", discretize_continuous=False)
+    scale, noise = X.std(axis=0), np.random.default_rng(1)
+
+    def model(rows):
+        return rows[:, 0] / scale[0] + rows[:, 1] / scale[1] + noise.normal(size=len(rows))
+
+    rule = AutoSamples(top_k=1, batch=500, max_samples=8000)
+    used = [
+        explainer.explain(
+            X[0], model, num_features=2, num_samples=rule, random_state=seed
+        ).metadata["samples_used"]
+        for seed in range(5 if args.quick else 20)
+    ]
+    early = sorted(n for n in used if n < 8000)
+    print(f"\nA tie (top_k=1): {len(used) - len(early)} of {len(used)} runs reach the cap; "
+          f"early stops at {early}")  # fmt: skip
+
+
+def replicates_section(args: argparse.Namespace) -> None:
+    """What splitting ``auto``'s samples into replicates costs: the total variance of the 30
+    weights (``feature_selection="none"``) over 20 re-draws, one Sobol stream against
+    ``R`` pooled replicates of the same total size, on the hard row and an easy one; and
+    the time of an ``auto`` explanation against a fixed run of the samples it used (median
+    of 5 seeds, model time and the estimator's own time apart)."""
+    import time
+
+    from limette import AutoSamples
+    from limette.engine import redraw
+
+    data = load_breast_cancer()
+    Xtr, Xte, ytr, _ = train_test_split(data.data, data.target, test_size=0.2, random_state=42)
+    forest = RandomForestClassifier(100, random_state=42, n_jobs=1).fit(Xtr, ytr)
+    explainer = TabularExplainer(Xtr, feature_selection="none")
+    redraws = args.redraws or (5 if args.quick else 20)
+    print(f"\nReplicates: total variance of the 30 weights, {redraws} re-draws\n")
+    print("| row | samples | one stream | R=3 | R=4 | R=8 | R=16 |")
+    print("|---|---|---|---|---|---|---|")
+    for name, row, n in (("hard (test row 0)", Xte[0], 16000), ("test row 3", Xte[3], 2000)):
+        cells = []
+        for replicates in (0, 3, 4, 8, 16):
+            size = n if not replicates else AutoSamples(1.0, None, n, n, replicates)
+            coef = np.array([
+                explainer.explain(
+                    row, forest.predict_proba, num_samples=size, num_features=30,
+                    random_state=s,
+                ).coef[0]
+                for s in range(redraws)
+            ])  # fmt: skip
+            cells.append(coef.var(axis=0).sum())
+        print(
+            f"| {name} | {n} | {cells[0]:.3g} | "
+            + " | ".join(f"{c:.3g} ({c / cells[0]:.1f}×)" for c in cells[1:])
+            + " |",
+            flush=True,
+        )
+    spent = {"model": 0.0, "estimator": 0.0}
+
+    def timed(function, key):
+        def run(*a, **k):
+            start = time.perf_counter()
+            try:
+                return function(*a, **k)
+            finally:
+                spent[key] += time.perf_counter() - start
+
+        return run
+
+    predict = timed(forest.predict_proba, "model")
+    for owner, names in (
+        (redraw.ReplicateMoments, ("add", "model")),
+        (redraw.RedrawModel, ("jaccard", "standard_error", "samples_for")),
+    ):
+        for method in names:
+            setattr(owner, method, timed(getattr(owner, method), "estimator"))
+    tie_runs(args)
+    ours = TabularExplainer(Xtr)
+    print("\nTime of `auto` against a fixed run of the samples it used (ms, median of 5)\n")
+    print("| row | samples | looks | auto (model, estimator) | fixed (model) | auto / fixed |")
+    print("|---|---|---|---|---|---|")
+    for name, row in (("hard (test row 0)", Xte[0]), ("test row 3", Xte[3])):
+        rows = []
+        for seed in range(5):
+            spent.update(model=0.0, estimator=0.0)
+            start = time.perf_counter()
+            e = ours.explain(row, predict, num_samples="auto", random_state=seed)
+            auto, auto_model, estimator = time.perf_counter() - start, *spent.values()
+            spent.update(model=0.0)
+            start = time.perf_counter()
+            ours.explain(row, predict, num_samples=e.num_samples, random_state=seed)
+            fixed = time.perf_counter() - start
+            rows.append((e.num_samples, e.metadata["looks"], auto, auto_model, estimator,
+                         fixed, spent["model"]))  # fmt: skip
+        n, looks, auto, auto_model, estimator, fixed, fixed_model = np.median(rows, axis=0)
+        print(
+            f"| {name} | {n:.0f} | {looks:.0f} | {auto * 1e3:.0f} ({auto_model * 1e3:.0f}, "
+            f"{estimator * 1e3:.0f}) | {fixed * 1e3:.0f} ({fixed_model * 1e3:.0f}) | "
+            f"{np.median([r[2] / r[5] for r in rows]):.2f}× |",
+            flush=True,
+        )
 
 
 def binary_section(quick: bool) -> None:
@@ -630,9 +861,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--sections",
-        default="tabular,hard,binary,faithfulness,image",
-        help="comma-separated sections to run (tabular, hard, binary, faithfulness, image; "
-        "image-crossing, for a GPU, only when named)",
+        default="tabular,hard,auto,binary,faithfulness,image",
+        help="comma-separated sections to run (tabular, hard, auto, binary, faithfulness, image; "
+        "replicates, and image-crossing for a GPU, only when named)",
     )
     parser.add_argument("--device", default="cpu", help="torch device of image-crossing")
     args = parser.parse_args()
@@ -642,6 +873,10 @@ def main() -> None:
         tabular_section(args)
     if "hard" in sections:
         hard_section(args)
+    if "auto" in sections:
+        auto_section(args)
+    if "replicates" in sections:
+        replicates_section(args)
     if "binary" in sections:
         binary_section(args.quick)
     if "faithfulness" in sections:

@@ -52,6 +52,7 @@ html_extra_path = [str(EXTRA)]
 autosummary_generate = True
 autodoc_typehints = "none"  # numpydoc documents the types
 autodoc_member_order = "bysource"
+autodoc_default_options = {"members": True}  # methods get entries (search, cross-references)
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_validation_checks: set[str] = set()

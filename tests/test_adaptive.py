@@ -1,8 +1,9 @@
+import json
+
 import numpy as np
 import pytest
 
 from limette import AutoSamples, TabularExplainer
-from limette.engine.adaptive import ranking_z
 from limette.errors import InputError
 
 
@@ -20,12 +21,14 @@ def test_clear_ranking_stops_after_the_first_batch(linear):
         return rows @ [5.0, -4.0, 3.0, 0.0, 0.0, 0.1]
 
     e = explainer.explain(X[0], model, num_features=3, num_samples="auto", random_state=0)
-    assert e.metadata["stop_reason"] == "stable"
+    assert e.metadata["stop_reason"] == "target"
     assert e.metadata["samples_used"] == e.num_samples == 1000
+    assert e.metadata["redraw_jaccard"] >= 0.9
+    assert e.metadata["top_k"] == 3 and e.metadata["replicates"] == 4
     assert {name for name, _ in e.as_list()} == {"0", "1", "2"}
 
 
-def test_a_tie_runs_to_the_cap(linear):
+def test_a_tie_runs_to_the_cap_and_says_so(linear):
     explainer, X = linear
 
     noise = np.random.default_rng(1)
@@ -38,44 +41,78 @@ def test_a_tie_runs_to_the_cap(linear):
     e = explainer.explain(X[0], model, num_features=2, num_samples=rule, random_state=0)
     assert e.metadata["stop_reason"] == "max_samples"
     assert e.metadata["samples_used"] == e.num_samples == 3000
+    # a coin flip between two features (two runs agree half the time): below the target
+    assert e.metadata["redraw_jaccard"] < 0.9
 
 
-def test_auto_is_deterministic_and_grows_with_confidence(cancer, cancer_forest):
+def test_auto_is_deterministic_and_recorded(cancer, cancer_forest):
     explainer = TabularExplainer(cancer.data[:450], random_state=0)
     row = cancer.data[470]
-    used = []
-    for confidence in (0.6, 0.99):
-        rule = AutoSamples(confidence=confidence, top_k=3, max_samples=16000)
-        a = explainer.explain(row, cancer_forest.predict_proba, num_samples=rule)
-        b = explainer.explain(row, cancer_forest.predict_proba, num_samples=rule)
-        assert a.to_json() == b.to_json()
-        used.append(a.metadata["samples_used"])
-        z = ranking_z(*_neighbourhood(explainer, row, cancer_forest, a.num_samples), 3)
-        if a.metadata["stop_reason"] == "stable":
-            assert z == pytest.approx(a.metadata["rank_z"])
+    rule = AutoSamples(top_k=3, max_samples=8000)
+    a = explainer.explain(row, cancer_forest.predict_proba, num_samples=rule)
+    b = explainer.explain(row, cancer_forest.predict_proba, num_samples=rule)
+    assert a.to_json() == b.to_json()
+    meta = json.loads(a.to_json())["metadata"]
+    assert meta["num_samples"] == "auto" and meta["samples_used"] == a.num_samples
+    assert meta["stop_reason"] in ("target", "max_samples")
+    assert 0.0 <= meta["redraw_jaccard"] <= 1.0 and meta["redraw_jaccard_se"] >= 0.0
+    other = explainer.explain(row, cancer_forest.predict_proba, num_samples=rule, random_state=1)
+    assert other.to_json() != a.to_json()
+
+
+def test_a_higher_target_takes_more_samples(cancer, cancer_forest):
+    explainer = TabularExplainer(cancer.data[:450], random_state=0)
+    used = [
+        explainer.explain(
+            cancer.data[470], cancer_forest.predict_proba, num_features=5,
+            num_samples=AutoSamples(target=target, max_samples=16000),
+        ).metadata["samples_used"]
+        for target in (0.5, 0.99)
+    ]  # fmt: skip
     assert used[0] < used[1]
 
 
-def _neighbourhood(explainer, row, model, n):
-    seed = np.random.SeedSequence(0)
-    draw, weigh = explainer._neighbourhood(
-        row, np.random.Generator(np.random.PCG64(seed)), "sobol", "gaussian", "euclidean"
-    )
-    samples, inputs = draw(1000, True)
-    parts, outputs, total = [samples], [model.predict_proba(inputs)], 1000
-    while total < n:
-        size = min(n - total, total)
-        more, inputs = draw(size, False)
-        parts.append(more)
-        outputs.append(model.predict_proba(inputs))
-        total += size
-    samples = np.concatenate(parts)
-    return samples, np.concatenate(outputs)[:, [1]], weigh(samples)
+def test_explain_many_stops_every_row_on_its_own(cancer, cancer_forest):
+    explainer = TabularExplainer(cancer.data[:450], random_state=0)
+    rows = cancer.data[[470, 480, 500]]
+    rule = AutoSamples(top_k=3, max_samples=6000)
+    result = explainer.explain_many(rows, cancer_forest.predict_proba, num_samples=rule)
+    for i, row in enumerate(rows):
+        alone = explainer.explain(row, cancer_forest.predict_proba, num_samples=rule)
+        assert result[i].to_json() == alone.to_json()
+
+
+def test_explain_many_collects_a_failing_row(linear):
+    explainer, X = linear
+    rows = X[:3].copy()
+    rows[1, 0] = np.nan
+    result = explainer.explain_many(
+        rows, lambda r: r @ [5.0, -4.0, 3.0, 0.0, 0.0, 0.1], num_features=3,
+        num_samples="auto", errors="collect",
+    )  # fmt: skip
+    assert result.failed == [1]
+    assert [e.metadata["stop_reason"] for e in result] == ["target", "target"]
 
 
 def test_bad_auto_values(linear):
     explainer, X = linear
     with pytest.raises(InputError, match="num_samples must be an integer >= 2, 'auto'"):
         explainer.explain(X[0], lambda r: r[:, 0], num_samples="many")
-    with pytest.raises(InputError, match="confidence must be in"):
-        AutoSamples(confidence=1.5)
+    with pytest.raises(InputError, match="target must be in"):
+        AutoSamples(target=1.5)
+    with pytest.raises(InputError, match="replicates"):
+        AutoSamples(replicates=1)
+
+
+def test_report_says_what_auto_reached(linear):
+    from limette.report import render_fragment
+
+    explainer, X = linear
+    e = explainer.explain(
+        X[0], lambda r: r @ [5.0, -4.0, 3.0, 0.0, 0.0, 0.1], num_features=3,
+        num_samples="auto", random_state=0,
+    )  # fmt: skip
+    html = render_fragment(e)
+    estimate = f"{e.metadata['redraw_jaccard']:.2f} ± {e.metadata['redraw_jaccard_se']:.2f}"
+    assert "1000 samples, stopped: target" in html
+    assert f"expected top-3 Jaccard with a re-run {estimate} (target 0.90)" in html

@@ -46,10 +46,10 @@ def test_categories_are_drawn_exactly():
 def test_interpretable_rows_say_whether_the_value_shares_the_instance_bin(cancer):
     explainer = TabularExplainer(cancer.data, random_state=0)
     row = cancer.data[7]
-    draw, _ = explainer._neighbourhood(
+    new_draw, _ = explainer._neighbourhood(
         row, np.random.default_rng(3), "sobol", "gaussian", "euclidean"
     )
-    interpretable, inputs = draw(4000, True)
+    interpretable, inputs = new_draw()(4000, True)
     bins = explainer.discretizer.discretize(inputs)
     own = explainer.discretizer.discretize(row)
     np.testing.assert_array_equal(interpretable, (bins == own).astype(float))

@@ -178,14 +178,14 @@ def test_tabular_glime_is_lime_tilted_by_its_kernel(cancer, discretize):
         row, lambda r: np.ones((len(r), 2)) / 2, num_samples=50, sampler="glime"
     )
     assert glime.metadata["sampler"] == "glime"
-    draw, weigh = explainer._neighbourhood(
+    new_draw, weigh = explainer._neighbourhood(
         row, np.random.default_rng(0), "random", "gaussian", "euclidean"
     )
-    Z, _ = draw(40_000, True)
+    Z, _ = new_draw()(40_000, True)
     w = weigh(Z)
     G, _ = explainer._neighbourhood(
         row, np.random.default_rng(0), "glime", "gaussian", "euclidean"
-    )[0](40_000, True)
+    )[0]()(40_000, True)
     np.testing.assert_allclose(G.mean(axis=0), w @ Z / w.sum(), atol=0.03)
     spread = np.sqrt(w @ (Z - w @ Z / w.sum()) ** 2 / w.sum())
     np.testing.assert_allclose(G.std(axis=0), spread, atol=0.03)

@@ -9,7 +9,6 @@ import pytest
 
 from limette._design import StackedDesign, WeightedDesign
 from limette.engine import wide as _wide
-from limette.engine.adaptive import ranking_z
 from limette.engine.evaluate import fit_local_model
 from limette.selection import FEATURE_SELECTIONS, select_features
 from limette.surrogates import Lasso, Ridge, fit_stacked
@@ -132,14 +131,6 @@ def test_stacked_designs_share_their_samples(narrow):
         reference = Ridge().fit(design, np.ones((1, 120), bool))
         np.testing.assert_allclose(coef[b], reference.coef, rtol=0, atol=1e-8)
         np.testing.assert_allclose(intercept[b], reference.intercept, rtol=0, atol=1e-8)
-
-
-def test_ranking_z_matches_the_gram_form(narrow):
-    X, Y, w = _data()
-    wide = ranking_z(X, Y, w, 3)
-    narrow()
-    assert np.isfinite(wide)
-    assert wide == pytest.approx(ranking_z(X.astype(float), Y, w, 3), abs=1e-6)
 
 
 def test_a_wide_design_never_forms_its_gram_matrix():

@@ -250,9 +250,9 @@ class BernoulliSampler:
         lookup(SCHEMES, self.scheme, "scheme")
 
     def sample(self, n: int, d: int, rng: np.random.Generator) -> np.ndarray:
-        stream = uniform_stream(self.scheme, d, rng)
         if d <= n:
-            return _with_instance((stream.draw(n - 1) < self.p).astype(float), d)
+            return _with_instance(self.rows(d, rng)(n - 1), d)
+        stream = uniform_stream(self.scheme, d, rng)
         # wide: booleans; plain draws continue the same stream a block of rows at a time
         step = _wide_rows(d) if self.scheme == "random" else n
         Z = np.empty((n, d), dtype=bool)
@@ -261,6 +261,24 @@ class BernoulliSampler:
             stop = min(start + step, n)
             np.less(stream.draw(stop - start), self.p, out=Z[start:stop])
         return Z
+
+    def rows(self, d: int, rng: np.random.Generator) -> Callable[[int], np.ndarray]:
+        """``next_rows(n)``: the next ``n`` sampled rows (no instance row) of one stream, so
+        that rows drawn in several calls continue one Sobol sequence (``sample(n, d, rng)``
+        is the instance and ``next_rows(n - 1)``).
+
+        >>> import numpy as np
+        >>> a = BernoulliSampler().rows(4, np.random.default_rng(0))
+        >>> b = BernoulliSampler().rows(4, np.random.default_rng(0))
+        >>> np.array_equal(np.vstack([a(3), a(5)]), b(8))
+        True
+        """
+        stream = uniform_stream(self.scheme, d, rng)
+
+        def next_rows(n: int) -> np.ndarray:
+            return (stream.draw(n) < self.p).astype(float)
+
+        return next_rows
 
 
 def _wide_rows(d: int) -> int:

@@ -90,14 +90,20 @@ def trust_section(seed: int, *, num_features: int = 8) -> list[tuple[str, Explan
         X_test[0],
         forest.predict_proba,
         num_features=num_features,
-        num_samples=AutoSamples(max_samples=20000),
+        num_samples=AutoSamples(target=0.9, max_samples=20000),
         model_regressor=BayesianRidge(),
     )
-    used = explanation.metadata["samples_used"]
-    reason = explanation.metadata["stop_reason"]
+    meta = explanation.metadata
+    reached = (
+        f"reached the target, expected top-{meta['top_k']} Jaccard with a re-run "
+        if meta["stop_reason"] == "target"
+        else f"stopped at the cap, expected top-{meta['top_k']} Jaccard with a re-run "
+    )
     caption = (
         f"breast cancer, RandomForest, test row 0: Bayesian ridge intervals, "
-        f"num_samples='auto' ({used} samples, stopped: {reason})"
+        f"num_samples='auto' ({meta['samples_used']} samples; {reached}"
+        f"{meta['redraw_jaccard']:.2f} ± {meta['redraw_jaccard_se']:.2f}, "
+        f"target {meta['target_jaccard']:.2f})"
     )
     return [(caption, explanation)]
 

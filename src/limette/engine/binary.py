@@ -18,7 +18,7 @@ import numpy as np
 
 from .._validation import check_sample_memory, lookup
 from ..sampling import SCHEMES, Sampler
-from .adaptive import binary_draw
+from .adaptive import Draw, binary_draw
 from .plan import Deferred
 from .run import Draws
 
@@ -48,13 +48,18 @@ def binary_draws(
     weigh: Callable[[np.ndarray], np.ndarray],
     rng: np.random.Generator,
 ) -> Draws:
-    """Rows of ``sampler`` (the first draw is ``sampler.sample(n, d, rng)``), composed later."""
-    draw_samples = binary_draw(sampler, setup.d, rng)
+    """Rows of ``sampler`` (the first draw is ``sampler.sample(n, d, rng)``), composed later;
+    every ``new_draw()`` starts its own stream."""
 
-    def draw(n: int, first: bool) -> tuple[np.ndarray, Deferred]:
-        if first:
-            check_sample_memory(n, setup.d)
-        samples, _ = draw_samples(n, first)
-        return samples, Deferred(setup.compose, samples)
+    def new_draw() -> Draw:
+        draw_samples = binary_draw(sampler, setup.d, rng)
 
-    return Draws(draw, weigh, Deferred.build, setup.state)
+        def draw(n: int, first: bool) -> tuple[np.ndarray, Deferred]:
+            if first:
+                check_sample_memory(n, setup.d)
+            samples, _ = draw_samples(n, first)
+            return samples, Deferred(setup.compose, samples)
+
+        return draw
+
+    return Draws(new_draw, weigh, Deferred.build, setup.state)

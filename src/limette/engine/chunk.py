@@ -8,6 +8,10 @@ An explainer plugs in with a :class:`Plan`, two small hooks and a composer:
   ``inputs`` of one or more consecutive instances (in order);
 - ``finish(neighbourhood, outputs) -> Explanation``: everything after the model call.
 
+A plan whose ``num_samples`` is an :class:`~limette.AutoSamples` rule also has
+``explain_adaptive(instance, predict_fn, rng, batch_size) -> Explanation``: each such
+instance samples in batches and stops on its own, with its own model calls.
+
 :func:`run_chunk` prepares instances one after another, queues their rows, and calls
 the model on up to ``batch_size`` rows at a time, so one call may span several instances
 and memory is bounded by one batch.
@@ -27,6 +31,7 @@ from .._random import instance_generator
 from .._validation import check_probabilities
 from ..errors import LimetteError, ModelCallError
 from ..explanation import Explanation
+from .adaptive import AutoSamples
 from .evaluate import call_model, place
 from .workspace import reusing_arrays
 
@@ -128,6 +133,9 @@ class _Chunk:
         self.check_probabilities = bool(getattr(plan, "expects_probabilities", False))
 
     def add(self, index: int, instance: Any) -> None:
+        if isinstance(getattr(self.plan, "num_samples", None), AutoSamples):
+            self._adaptive(index, instance)
+            return
         try:
             hood = self.plan.prepare(instance, instance_generator(self.plan.seed))
         except Exception as error:
@@ -140,6 +148,19 @@ class _Chunk:
         self.queued += hood.n
         if self.queued >= size:
             self._run()
+
+    def _adaptive(self, index: int, instance: Any) -> None:
+        """``num_samples="auto"``: the instance draws and calls the model on its own,
+        batch after batch, until it stops (the plan's ``explain_adaptive``)."""
+        rng = instance_generator(self.plan.seed)
+        try:
+            explanation = self.plan.explain_adaptive(  # type: ignore[attr-defined]
+                instance, self.predict_fn, rng, self.batch_size
+            )
+        except Exception as error:
+            self.outcomes.append((index, error))
+        else:
+            self.outcomes.append((index, explanation))
 
     def flush(self) -> list[Outcome]:
         if self.queue:

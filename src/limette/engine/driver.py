@@ -371,13 +371,14 @@ def explain_one(
     *,
     batch_size: int | None,
     progress: bool,
-    num_samples: int,
+    num_samples: Any,
 ) -> Explanation:
     """``explain``: one instance through the same engine as ``explain_many``.
 
     The instance's own error (a bad input, a failing model) is raised unchanged.
     """
-    model = predict_fn if not progress else CountingModel(predict_fn, num_samples)
+    total = getattr(num_samples, "max_samples", num_samples)  # at most, with "auto"
+    model = predict_fn if not progress else CountingModel(predict_fn, total)
     try:
         [chunk] = stream(
             plan, model, [instance], batch_size=batch_size, chunk_size=1, errors="collect"

@@ -112,6 +112,10 @@ class Deferred:
         """The composed rows (a list of texts, a batch of images, ...)."""
         return self.compose(self.keep)
 
+    def extended(self, others: list[Deferred]) -> Deferred:
+        """These rows followed by those of ``others`` (the same composer)."""
+        return Deferred(self.compose, np.concatenate([self.keep, *(o.keep for o in others)]))
+
 
 def concat_inputs(parts: list[Any]) -> Any:
     """Join composed batches in order: lists, NumPy arrays or torch tensors."""

@@ -5,9 +5,10 @@ hand the call on as one :class:`Options` object, by keyword
 (``Options.of(locals())``); the modality's plan is built from it and from the
 explainer's public learned state, and the functions here run it. A plan is a
 :class:`~limette.engine.chunk.Plan` that also gives, per instance, a
-:class:`Draws` (``draw(n, first)``, ``weigh``, ``compose``, ``state``): ``prepare``
-draws once from it (a fixed ``num_samples``, through the many-instance engine) and
-:func:`explain_adaptive` draws batches from it until the top features are stable.
+:class:`Draws` (``new_draw()``, ``weigh``, ``compose``, ``state``): ``prepare``
+draws once from one stream (a fixed ``num_samples``) and :func:`explain_adaptive` draws
+batches of replicates until a re-run would agree; both run through the many-instance
+engine, which gives every instance its own generator and stopping point.
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
-from .._random import RandomState, instance_generator
+from .._random import RandomState
 from .._validation import check_positive_int
-from ..errors import InputError
 from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
-from .adaptive import AutoSamples, as_auto, sample_and_evaluate
+from .adaptive import AutoSamples, Draw, as_auto, sample_and_evaluate
 from .chunk import Neighbourhood, Plan
 from .driver import explain_one, stream
 from .evaluate import evaluate
@@ -76,30 +76,26 @@ class Options:
         )
 
 
-def check_num_samples(num_samples: Any, many: bool) -> int | AutoSamples:
-    """An integer ``>= 2``, or the :class:`~limette.AutoSamples` rule (``explain`` only)."""
+def check_num_samples(num_samples: Any) -> int | AutoSamples:
+    """An integer ``>= 2``, or the :class:`~limette.AutoSamples` rule."""
     rule = as_auto(num_samples)
     if rule is None:
         return check_positive_int(num_samples, "num_samples", minimum=2)
-    if many:
-        raise InputError(
-            "num_samples='auto' works with explain, one instance at a time; "
-            "explain_many needs an integer num_samples"
-        )
     return rule
 
 
 @dataclass(frozen=True)
 class Draws:
-    """One instance's perturbations, drawn on demand from one stream.
+    """One instance's perturbations, drawn on demand from streams.
 
-    ``draw(n, first)`` returns ``n`` interpretable samples (row 0 the instance when
-    ``first``) and their model rows (anything that slices); ``compose(rows[a:b])`` is the
-    model's input for a slice of them; ``weigh(samples)`` the proximity weights; ``state``
-    what the plan's ``finish`` needs (the encoded row, the tokens, the image).
+    ``new_draw()`` starts a stream and returns its ``draw(n, first)``: ``n``
+    interpretable samples (row 0 the instance when ``first``) and their model rows
+    (anything that slices); ``"auto"`` starts one stream per replicate. ``compose(rows[a:b])``
+    is the model's input for a slice of them; ``weigh(samples)`` the proximity weights;
+    ``state`` what the plan's ``finish`` needs (the encoded row, the tokens, the image).
     """
 
-    draw: Callable[[int, bool], tuple[np.ndarray, Any]]
+    new_draw: Callable[[], Draw]
     weigh: Callable[[np.ndarray], np.ndarray]
     compose: Callable[[Any], Any]
     state: Any
@@ -161,7 +157,7 @@ class SamplingPlan:
     def prepare(self, instance: Any, rng: np.random.Generator) -> Neighbourhood:
         """``num_samples`` perturbations of ``instance``, weighed (the engine's hook)."""
         draws = self.draws(instance, rng)
-        samples, inputs = draws.draw(self.num_samples, True)
+        samples, inputs = draws.new_draw()(self.num_samples, True)
         return Neighbourhood(samples, draws.weigh(samples), inputs, draws.state)
 
     @property
@@ -174,16 +170,23 @@ class SamplingPlan:
         """Rows per model call: ``given`` (a modality may choose one when it is ``None``)."""
         return given
 
+    def explain_adaptive(
+        self,
+        instance: Any,
+        predict_fn: Callable[[Any], Any],
+        rng: np.random.Generator,
+        batch_size: int | None,
+    ) -> Explanation:
+        """``num_samples="auto"`` for one instance: the chunk engine's hook."""
+        plan: RunPlan = self  # type: ignore[assignment]
+        return explain_adaptive(plan, predict_fn, instance, rng=rng, batch_size=batch_size)
+
 
 def explain(
     plan: RunPlan, predict_fn: Callable[[Any], Any], instance: Any, options: Options
 ) -> Any:
     """One instance: a fixed ``num_samples`` through the many-instance engine, or ``"auto"``."""
     batch_size = plan.batch_size([instance], options.batch_size)
-    if isinstance(plan.num_samples, AutoSamples):
-        return explain_adaptive(
-            plan, predict_fn, instance, batch_size=batch_size, progress=options.progress
-        )
     return explain_one(
         plan,
         predict_fn,
@@ -225,29 +228,29 @@ def explain_adaptive(
     predict_fn: Callable[[Any], Any],
     instance: Any,
     *,
+    rng: np.random.Generator,
     batch_size: int | None,
-    progress: bool,
 ) -> Explanation:
-    """``num_samples="auto"``: batches from one stream until the top features are stable.
+    """``num_samples="auto"``: batches of replicates until a re-run would agree
+    (:mod:`limette.engine.adaptive`).
 
-    The instance's generator is the one ``explain`` would give it
-    (:func:`~limette._random.instance_generator` of the plan's seed); the first batch is
-    the same draw as a fixed ``num_samples`` of that size.
+    ``rng`` is the instance's generator (the engine's, as for a fixed ``num_samples``):
+    the chunk engine calls this through the plan's ``explain_adaptive`` for each such
+    instance, so ``explain`` and ``explain_many`` give the same explanation.
     """
-    draws = plan.draws(instance, instance_generator(plan.seed))
+    draws = plan.draws(instance, rng)
     model = partial(
         evaluate,
         predict_fn,
         compose=draws.compose,
         classification=plan.classification,
         batch_size=batch_size,
-        progress=progress,
         name=plan.model_name,
         probabilities=plan.expects_probabilities,
     )
     samples, outputs, extra = sample_and_evaluate(
         plan.num_samples,
-        draws.draw,
+        draws.new_draw,
         model,
         draws.weigh,
         labels=plan.fit.labels,

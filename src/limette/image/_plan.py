@@ -119,18 +119,16 @@ class ImagePlan(SamplingPlan):
     classification: ClassVar[bool] = True
 
     @classmethod
-    def build(
-        cls, explainer: ImageExplainer, options: ImageOptions, many: bool = False
-    ) -> ImagePlan:
+    def build(cls, explainer: ImageExplainer, options: ImageOptions) -> ImagePlan:
         """Check one call's options and bind them to ``explainer``.
 
-        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
-        ``explain`` takes it, ``many=False``).
+        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+        instance then samples in batches and stops on its own).
         """
         return cls(
             explainer=explainer,
             fit=options.fit(explainer.random_state),
-            num_samples=check_num_samples(options.num_samples, many),
+            num_samples=check_num_samples(options.num_samples),
             hide_color=options.hide_color,
             segmentation_fn=options.segmentation_fn,
             device=options.device,

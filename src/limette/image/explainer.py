@@ -235,7 +235,7 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
         True
         """
         options = ImageOptions.of(locals())
-        plan = ImagePlan.build(self, options, many=True)
+        plan = ImagePlan.build(self, options)
         return run.explain_many(plan, classifier_fn, images, options)
 
     def iter_explanations(
@@ -261,7 +261,7 @@ segmentation_fn, distance_metric, model_regressor, device, random_state, sampler
     ) -> Iterator[ExplanationSet]:
         """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
         options = ImageOptions.of(locals())
-        plan = ImagePlan.build(self, options, many=True)
+        plan = ImagePlan.build(self, options)
         return run.iter_explanations(plan, classifier_fn, images, options)
 
     explain_instance = explain

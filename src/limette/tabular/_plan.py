@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .._validation import check_sample_memory, lookup
-from ..engine.adaptive import AutoSamples, as_auto
+from ..engine.adaptive import AutoSamples, Draw
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions
 from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
@@ -51,20 +51,16 @@ class TabularPlan(SamplingPlan):
     sampler: str = DEFAULT_SAMPLER
 
     @classmethod
-    def build(
-        cls, explainer: TabularExplainer, options: TabularOptions, many: bool = False
-    ) -> TabularPlan:
+    def build(cls, explainer: TabularExplainer, options: TabularOptions) -> TabularPlan:
         """Check one call's options and bind them to ``explainer``.
 
-        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
-        ``explain`` takes it, ``many=False``).
+        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+        instance then samples in batches and stops on its own).
         """
-        if many and as_auto(options.num_samples) is not None:
-            check_num_samples(options.num_samples, many)  # raises: explain only
         lookup(CONTINUOUS_SAMPLERS, options.sampling_method, "sampling_method")
         lookup({**SCHEMES, "glime": None}, options.sampler, "sampler")
         tilt_width(explainer, options.sampler, options.distance_metric)
-        num_samples = check_num_samples(options.num_samples, many)
+        num_samples = check_num_samples(options.num_samples)
         if not isinstance(num_samples, AutoSamples):
             check_sample_memory(num_samples, len(explainer.feature_names))
         return cls(
@@ -95,10 +91,10 @@ class TabularPlan(SamplingPlan):
     def draws(self, instance: Any, rng: np.random.Generator) -> Draws:
         explainer = self.explainer
         row = explainer.row_encoder_.encode(instance)
-        draw, weigh = row_draws(
+        new_draw, weigh = row_draws(
             explainer, row, rng, self.sampler, self.sampling_method, self.fit.distance_metric
         )
-        return Draws(draw, weigh, explainer.row_encoder_.decode, row)
+        return Draws(new_draw, weigh, explainer.row_encoder_.decode, row)
 
     def compose(self, pieces: list[Any]) -> Any:
         rows = pieces[0] if len(pieces) == 1 else joined(pieces)
@@ -145,28 +141,33 @@ def row_draws(
     sampler: str,
     sampling_method: str,
     distance_metric: str | Callable[..., Any],
-) -> tuple[Callable[[int, bool], tuple[np.ndarray, np.ndarray]], Callable[..., np.ndarray]]:
-    """``draw(n, first)`` of perturbations of ``row`` from one stream, and ``weigh(samples)``."""
+) -> tuple[Callable[[], Draw], Callable[..., np.ndarray]]:
+    """``new_draw()``, which starts a stream of perturbations of ``row`` and returns its
+    ``draw(n, first)`` (one stream per replicate of ``num_samples="auto"``), and
+    ``weigh(samples)``."""
     lookup({**SCHEMES, "glime": None}, sampler, "sampler")
     tilt = tilt_width(explainer, sampler, distance_metric)
     table = explainer.sampler_
-    stream = uniform_stream(
-        DEFAULT_SAMPLER if tilt is not None else sampler, table.uniform_width(len(row)), rng
-    )
+    scheme, width = DEFAULT_SAMPLER if tilt is not None else sampler, table.uniform_width(len(row))
     around = explainer.sample_around_instance
     kernel_fn = explainer.kernel_fn
 
-    def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
-        return table.sample(
-            row, n, rng, sampling_method, around, tilt_width=tilt, first=first, stream=stream
-        )
+    def new_draw() -> Draw:
+        stream = uniform_stream(scheme, width, rng)
+
+        def draw(n: int, first: bool) -> tuple[np.ndarray, np.ndarray]:
+            return table.sample(
+                row, n, rng, sampling_method, around, tilt_width=tilt, first=first, stream=stream
+            )
+
+        return draw
 
     def weigh(samples: np.ndarray) -> np.ndarray:
         if tilt is not None:
             return np.ones(len(samples))
         return np.asarray(kernel_fn(get_distance(distance_metric)(samples)))
 
-    return draw, weigh
+    return new_draw, weigh
 
 
 def tilt_width(explainer: TabularExplainer, sampler: str, distance_metric: Any) -> float | None:

@@ -16,7 +16,7 @@ import numpy as np
 from .._random import RandomState
 from .._validation import as_float_array, check_names, check_positive_float, lookup
 from ..engine import run
-from ..engine.adaptive import AutoSamples
+from ..engine.adaptive import AutoSamples, Draw
 from ..errors import InputError
 from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
@@ -335,7 +335,7 @@ model_regressor, sampling_method, random_state, sampler
         True
         """
         options = TabularOptions.of(locals())
-        plan = TabularPlan.build(self, options, many=True)
+        plan = TabularPlan.build(self, options)
         return run.explain_many(plan, predict_fn, instances, options)
 
     def iter_explanations(
@@ -363,7 +363,7 @@ model_regressor, sampling_method, random_state, sampler
         be written as they go (see :func:`limette.write_explanations`).
         """
         options = TabularOptions.of(locals())
-        plan = TabularPlan.build(self, options, many=True)
+        plan = TabularPlan.build(self, options)
         return run.iter_explanations(plan, predict_fn, instances, options)
 
     explain_instance = explain
@@ -375,8 +375,9 @@ model_regressor, sampling_method, random_state, sampler
         sampler: str,
         sampling_method: str,
         distance_metric: str | Callable[..., Any],
-    ) -> tuple[Callable[[int, bool], tuple[np.ndarray, np.ndarray]], Callable[..., np.ndarray]]:
-        """``draw(n, first)`` and ``weigh(samples)`` around ``row`` (kept for the tests)."""
+    ) -> tuple[Callable[[], Draw], Callable[..., np.ndarray]]:
+        """``new_draw()`` (a stream's ``draw(n, first)``) and ``weigh(samples)`` around
+        ``row`` (kept for the tests)."""
         return row_draws(self, row, rng, sampler, sampling_method, distance_metric)
 
 

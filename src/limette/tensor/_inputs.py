@@ -97,8 +97,17 @@ def format_inputs(inputs: Any) -> TensorInputs:
     return TensorInputs(arrays, isinstance(inputs, (tuple, list)), torch_kind)
 
 
+def is_scalar(value: Any) -> bool:
+    """Whether ``value`` is one number of any dtype (bool, int, float; Python, NumPy, or
+    a zero-dimensional array or tensor)."""
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return True
+    return (is_torch(value) or isinstance(value, np.ndarray)) and value.ndim == 0
+
+
 def format_baselines(baselines: Any, inputs: TensorInputs) -> Arrays:
-    """One baseline per input: a float, or an array broadcastable to that input."""
+    """One baseline per input: a number (kept as a Python ``bool``, ``int`` or ``float``),
+    or an array broadcastable to that input."""
     if baselines is None:
         return tuple(0.0 for _ in inputs.arrays)
     given = as_tuple(baselines)
@@ -106,16 +115,22 @@ def format_baselines(baselines: Any, inputs: TensorInputs) -> Arrays:
         raise InputError(
             f"baselines has {len(given)} entries; inputs has {len(inputs.arrays)} arrays"
         )
-    formatted = []
+    formatted: list[Any] = []
     for i, (baseline, array) in enumerate(zip(given, inputs.arrays)):
-        if isinstance(baseline, (int, float, np.integer, np.floating)) and not isinstance(
-            baseline, bool
-        ):
-            _check_finite(np.float64(baseline), f"baselines[{i}]")
-            formatted.append(float(baseline))
+        if is_scalar(baseline):
+            value = baseline.item() if hasattr(baseline, "item") else baseline
+            _check_finite(np.float64(value), f"baselines[{i}]")
+            formatted.append(value)
             continue
-        converted = like(to_numpy(baseline) if not is_torch(baseline) else baseline, array)
-        converted = converted.to(array.device) if inputs.torch else converted
+        converted: Any
+        if inputs.torch:
+            import torch
+
+            converted = torch.as_tensor(
+                baseline if is_torch(baseline) else np.asarray(baseline), device=array.device
+            )
+        else:
+            converted = to_numpy(baseline) if is_torch(baseline) else np.asarray(baseline)
         try:
             fits = np.broadcast_shapes(_shape(converted), _shape(array)) == _shape(array)
         except ValueError:
@@ -174,6 +189,8 @@ def default_feature_mask(inputs: TensorInputs) -> FeatureMask:
         size = int(np.prod(a.shape[1:], dtype=int))
         masks.append(like(np.arange(offset, offset + size).reshape((1, *a.shape[1:])), a))
         offset += size
+    if offset == 0:
+        raise InputError("inputs has no elements to attribute: every input is empty")
     return FeatureMask(tuple(masks), offset, np.ones(offset, dtype=bool))
 
 
@@ -194,6 +211,8 @@ def format_feature_mask(feature_mask: Any, inputs: TensorInputs) -> FeatureMask:
         for h, a in zip(hosts, inputs.arrays)
     ]
     ids = np.unique(np.concatenate([h.ravel() for h in hosts]))
+    if ids.size == 0:
+        raise InputError("feature_mask marks no element: every input is empty")
     if ids[0] != 0:
         warn_user(
             f"the smallest id in feature_mask is {ids[0]}, not 0; ids are shifted to start at 0"
@@ -217,9 +236,9 @@ def _check_mask(mask: np.ndarray, array: Any, name: str) -> None:
     if not (np.issubdtype(mask.dtype, np.integer) or mask.dtype == bool):
         if not (np.issubdtype(mask.dtype, np.floating) and np.all(mask == np.round(mask))):
             raise InputError(f"{name} must hold integer feature ids; got dtype {mask.dtype}")
-    if mask.size == 0:
-        raise InputError(f"{name} is empty")
     shape = _shape(array)
+    if mask.size == 0 and int(np.prod(shape[1:], dtype=np.int64)) > 0:
+        raise InputError(f"{name} is empty; its input has shape {shape}")
     padded = (1,) * (len(shape) - mask.ndim) + mask.shape
     try:
         fits = mask.ndim <= len(shape) and np.broadcast_shapes(padded, shape) == shape
@@ -230,6 +249,20 @@ def _check_mask(mask: np.ndarray, array: Any, name: str) -> None:
             f"{name} has shape {mask.shape}; expected the input's shape {shape} or a shape "
             "that broadcasts to it"
         )
+
+
+def present_per_example(mask: FeatureMask, batch_size: int, aggregate: bool) -> np.ndarray:
+    """Which features mark some element of each example (``B × d``; one row when the
+    batch is explained as a whole)."""
+    if aggregate:
+        return mask.present[None]
+    present = np.zeros((batch_size, mask.n_features), dtype=bool)
+    for m in mask.masks:
+        ids = to_numpy(m).astype(np.int64) if is_torch(m) else np.asarray(m)
+        ids = np.broadcast_to(ids, (batch_size, *ids.shape[1:])).reshape(batch_size, -1)
+        rows = np.repeat(np.arange(batch_size), ids.shape[1])
+        present[rows, ids.ravel()] = True
+    return present
 
 
 def feature_sums(inputs: TensorInputs, baselines: Arrays, mask: FeatureMask) -> np.ndarray:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._design import StackedDesign
-from .._random import RandomState, resolve_seed
+from .._random import RandomState
 from .._validation import check_positive_float, check_positive_int, lookup
 from ..engine import wide as _wide
 from ..engine.evaluate import evaluate
@@ -26,6 +26,7 @@ from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
 from . import _inputs as ti
+from ._captum import model_call_progress, seeded_torch
 from ._jax_dispatch import holds_jax
 
 __all__ = ["ExpKernelSimilarity", "LimeBase", "get_exp_kernel_similarity_function"]
@@ -39,20 +40,6 @@ def no_grad(torch_inputs: bool) -> Iterator[None]:
     import torch
 
     with torch.no_grad():
-        yield
-
-
-@contextlib.contextmanager
-def _seeded_torch(seed: np.random.SeedSequence) -> Iterator[None]:
-    """Make Captum-style perturbation functions (torch's global RNG) follow ``seed``,
-    leaving the caller's torch RNG state as it was."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed.generate_state(1)[0]))
         yield
 
 
@@ -82,10 +69,15 @@ class ExpKernelSimilarity:
         return exponential_kernel(distance, self.kernel_width)
 
     def from_sums(self, Z: np.ndarray, sums: np.ndarray) -> np.ndarray:
-        """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``) from
+        """Weights ``(B, n)`` of masked samples ``Z`` (``n × d``, or ``B × n × d``) from
         :func:`~limette.tensor._inputs.feature_sums` (``B × d × 4``)."""
         xx, xb, bb, diff = (sums[..., j] for j in range(4))
         norm_x = np.sqrt(xx.sum(axis=1))[:, None]
+        if Z.ndim == 3:  # one sample matrix per example
+            off = 1.0 - Z
+            dot = np.einsum("bd,bnd->bn", xx, Z) + np.einsum("bd,bnd->bn", xb, off)
+            own = np.einsum("bd,bnd->bn", xx, Z) + np.einsum("bd,bnd->bn", bb, off)
+            return self._weights(dot, own, norm_x, np.einsum("bd,bnd->bn", diff, off))
         if _wide.is_wide(Z):  # a block of columns of (bool) Z at a time: Z·a + (1 - Z)·b
             kept = _wide.times(Z, np.concatenate([xx - xb, xx - bb, -diff]).T).T
             B = len(xx)
@@ -148,7 +140,7 @@ def _fit_captum_model(model: Any, Z: np.ndarray, y: np.ndarray, w: np.ndarray) -
     import torch
     from torch.utils.data import DataLoader, TensorDataset
 
-    tensors = [torch.as_tensor(a, dtype=torch.float32) for a in (Z, y, w)]
+    tensors = [torch.from_numpy(np.array(a, dtype=np.float32)) for a in (Z, y, w)]
     model.fit(DataLoader(TensorDataset(*tensors), batch_size=len(Z)))
     return ti.to_numpy(model.representation()).reshape(-1)
 
@@ -178,8 +170,9 @@ class LimeBase:
         space), or inputs to interpretable vectors (otherwise); tried on whole batches
         first, then per perturbation.
     random_state : None, int or numpy.random.Generator
-        Seeds torch's generator while perturbations are drawn (the caller's torch
-        random state is restored afterwards).
+        ``None`` (Captum's behaviour): the user's functions draw from torch's global
+        generator as they are. A seed: they draw from a fork of it seeded from
+        ``random_state`` (the caller's torch random state is restored afterwards).
 
     Examples
     --------
@@ -256,7 +249,7 @@ class LimeBase:
                 kwargs,
             )
         x = ti.format_inputs(inputs)
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        given = self.random_state if random_state is None else random_state
         Z, y, w = self._neighbourhood(
             x,
             ti.check_target(target, x.batch_size),
@@ -264,7 +257,7 @@ class LimeBase:
             check_positive_int(n_samples, "n_samples"),
             check_positive_int(perturbations_per_eval, "perturbations_per_eval"),
             show_progress,
-            seed,
+            given,
             kwargs,
         )
         if hasattr(self.interpretable_model, "representation"):
@@ -272,6 +265,10 @@ class LimeBase:
             return self.interpretable_model.representation()
         coef = fit_interpretable(self.interpretable_model, Z, y[None], w[None])
         return ti.like(coef, x.reference, x.reference.dtype if x.torch else None)
+
+    def attribute_future(self) -> Any:
+        """Not implemented (as in Captum): raises ``NotImplementedError``."""
+        raise NotImplementedError(f"attribute_future is not implemented for {type(self).__name__}")
 
     # ---------------------------------------------------------------- general path
     def _neighbourhood(
@@ -282,12 +279,12 @@ class LimeBase:
         n: int,
         per_eval: int,
         progress: bool,
-        seed: np.random.SeedSequence,
+        random_state: RandomState,
         kwargs: dict[str, Any],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Draw ``n`` perturbations with the user's functions; return ``Z``, ``y``, ``w``."""
         original = x.output(x.arrays)
-        interps, inputs, weights = self._draw(x, original, n, seed, kwargs)
+        interps, inputs, weights = self._draw(x, original, n, random_state, kwargs)
         stacked = tuple(_cat([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
         size = x.batch_size
 
@@ -309,15 +306,26 @@ class LimeBase:
             return values.reshape(m, 1)
 
         count = sum(len(z) for z in interps)
-        outputs = evaluate(
-            predict,
-            np.arange(count, dtype=float)[:, None],
-            compose,
-            classification=True,
-            batch_size=per_eval,
-            progress=progress,
-            name="forward_func",
-        )
+        bar = model_call_progress(type(self), -(-count // per_eval), progress)
+
+        def counted(batch: tuple[Any, ...]) -> np.ndarray:
+            values = predict(batch)
+            if bar is not None:
+                bar.update(1)
+            return values
+
+        try:
+            outputs = evaluate(
+                counted,
+                np.arange(count, dtype=float)[:, None],
+                compose,
+                classification=True,
+                batch_size=per_eval,
+                name="forward_func",
+            )
+        finally:
+            if bar is not None:
+                bar.close()
         return np.concatenate(interps), outputs[:, 0], np.concatenate(weights)
 
     def _draw(
@@ -325,14 +333,14 @@ class LimeBase:
         x: ti.TensorInputs,
         original: Any,
         n: int,
-        seed: np.random.SeedSequence,
+        random_state: RandomState,
         kwargs: dict[str, Any],
     ) -> tuple[list[np.ndarray], list[tuple[Any, ...]], list[np.ndarray]]:
         interps: list[np.ndarray] = []
         inputs: list[tuple[Any, ...]] = []
         weights: list[np.ndarray] = []
         count = 0
-        with _seeded_torch(seed):
+        with seeded_torch(random_state):
             generator = (
                 self.perturb_func(original, **kwargs)
                 if inspect.isgeneratorfunction(self.perturb_func)

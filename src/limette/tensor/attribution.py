@@ -16,15 +16,21 @@ from typing import Any
 
 import numpy as np
 
-from .._random import RandomState, instance_generator, resolve_seed
+from .._random import RandomState, instance_generator
 from .._validation import check_positive_int, check_sample_memory, warn_few_samples
-from ..compose import mask_compose
 from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
 from ..kernels import shapley_kernel
 from ..sampling import BernoulliSampler, Sampler, ShapleySampler, all_coalitions
 from ..surrogates import ConstrainedLeastSquares, Lasso
 from . import _inputs as ti
+from ._captum import (
+    captum_kernel_parameters,
+    draw_interpretable,
+    model_call_progress,
+    resolve_tensor_seed,
+    seeded_torch,
+)
 from ._jax_dispatch import holds_jax
 from ._lime_base import (
     ExpKernelSimilarity,
@@ -34,6 +40,7 @@ from ._lime_base import (
     no_grad,
     rows_of,
 )
+from ._units import Units, masked_transform, user_similarity_weights
 
 __all__ = ["KernelShap", "Lime", "LimeBase", "get_exp_kernel_similarity_function"]
 
@@ -65,16 +72,22 @@ class Lime(LimeBase):
         Captum ``Model``.
     similarity_func : callable, optional
         Default ``get_exp_kernel_similarity_function("cosine", 1.0)``; any Captum-style
-        similarity function.
+        ``similarity_func(original, perturbed, interpretable, **kwargs)``, called once per
+        perturbation of one example, as Captum does (Captum's own
+        ``get_exp_kernel_similarity_function`` and limette's run vectorised).
     perturb_func : Sampler or callable, optional
-        Default ``BernoulliSampler(0.5, scheme="random")``, Captum's plain draws (tensor
-        features are often single elements, thousands of them, where building Sobol
-        points costs more than their lower variance saves; pass
-        ``BernoulliSampler(0.5)`` for them on grouped features); a limette sampler, or a
-        Captum-style function returning binary vectors (called per example, as Captum
-        does).
+        Default: Captum's plain Bernoulli(0.5) draws; a limette sampler, or a Captum-style
+        function (or generator function) returning binary vectors ``(1, d)``, called per
+        example as Captum does. Tensor features are often single elements, thousands of
+        them, where building Sobol points costs more than their lower variance saves;
+        pass ``BernoulliSampler(0.5)`` for them on grouped features.
     random_state : None, int or numpy.random.Generator
-        Seed of the perturbations; every example gets a fresh generator from it.
+        Seed of the perturbations. ``None`` (Captum's behaviour) draws from torch's global
+        generator for tensors (NumPy's for arrays), so ``torch.manual_seed`` repeats a
+        run; with tensors the default perturbations are then Captum's own draws. A seed
+        gives every example a fresh generator of its own, independent of the batch; user
+        functions drawing from torch's generator then follow it inside a fork of it (the
+        caller's state is restored).
 
     Examples
     --------
@@ -102,10 +115,12 @@ class Lime(LimeBase):
             ExpKernelSimilarity() if similarity_func is None else similarity_func,
             BernoulliSampler(0.5, scheme="random") if perturb_func is None else perturb_func,
             True,
-            _masked_transform,
+            masked_transform,
             None,
             random_state,
         )
+        #: Captum's own draws (torch's global generator) when ``random_state`` is None.
+        self._default_perturbations = perturb_func is None
 
     def attribute(  # type: ignore[override]
         self,
@@ -148,6 +163,12 @@ class Lime(LimeBase):
         random_state : None, int or numpy.random.Generator, optional
             Overrides the explainer's ``random_state``.
 
+        Raises
+        ------
+        InputError
+            For inputs, baselines, masks or targets that do not fit (every input empty,
+            a mask of the wrong shape, ...).
+
         Returns
         -------
         array, tensor, or tuple of them
@@ -181,7 +202,7 @@ class Lime(LimeBase):
         target = ti.check_target(target, x.batch_size)
         n = check_positive_int(n_samples, "n_samples")
         check_sample_memory(n, mask.n_features, "n_samples")
-        seed = resolve_seed(self.random_state if random_state is None else random_state)
+        given = self.random_state if random_state is None else random_state
         aggregate = self._aggregates(x, target, additional_forward_args)
         if aggregate and perturbations_per_eval not in (None, 1):
             raise InputError(
@@ -189,26 +210,33 @@ class Lime(LimeBase):
                 f"the whole batch; got {perturbations_per_eval}"
             )
         per_eval = self._per_eval(perturbations_per_eval, x, n, aggregate)
-        run = self._masked if self._vectorised() else self._per_example
-        coef = run(
-            x,
-            base,
-            mask,
-            target,
-            additional_forward_args,
-            n,
-            per_eval,
-            show_progress,
-            seed,
-            aggregate,
+        units = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
+        problem = Units(x, base, mask, units)
+        Z, W = self._interpretable_samples(problem, n, given)
+        args = additional_forward_args
+        outputs = self._evaluate(problem, Z, W, target, args, per_eval, show_progress)
+        present = mask.present
+        coef = np.zeros((len(units), mask.n_features))
+        wide = Z.ndim == 2 and Z.shape[1] > Z.shape[0] and present.all()
+        coef[:, present] = fit_interpretable(
+            self.interpretable_model,
+            Z if wide else Z[..., present],  # no copy of wide samples
+            outputs.T,
+            np.ascontiguousarray(W),
         )
+        coef[~ti.present_per_example(mask, x.batch_size, aggregate)] = 0.0
         if not return_input_shape:
             dtype = x.reference.dtype if x.torch and x.reference.is_floating_point() else None
             return ti.like(coef, x.reference, dtype)
         return x.output(ti.to_input_shape(coef, x, mask))
 
+    def attribute_future(self) -> Any:
+        """Not implemented (as in Captum): raises ``NotImplementedError``."""
+        raise NotImplementedError(f"attribute_future is not implemented for {type(self).__name__}")
+
     # ------------------------------------------------------------------ helpers
     def _vectorised(self) -> bool:
+        """Whether the default kinds of perturbation and similarity run (batched, on device)."""
         return isinstance(self.perturb_func, Sampler) and isinstance(
             self.similarity_func, ExpKernelSimilarity
         )
@@ -238,137 +266,98 @@ class Lime(LimeBase):
         budget = _ELEMENTS_PER_CALL["cpu" if on_cpu else "accelerator"]
         return max(1, min(n, budget // max(elements, 1)))
 
-    def _neighbourhood_masked(
-        self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
+    def _interpretable_samples(
+        self, problem: Units, n: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Interpretable samples ``Z`` (``n × d``, shared by the examples) and weights."""
-        sampler: Any = self.perturb_func
-        Z = sampler.sample(n, d, instance_generator(seed))
-        similarity: Any = self.similarity_func
-        return Z, similarity.from_sums(Z, sums)
+        """``Z`` (``n × d`` shared by the units, or ``units × n × d``) and the weights
+        ``W`` (``units × n``; NaN where a user similarity is called on the composed batch).
 
-    def _masked(
+        With ``random_state=None`` every draw comes from torch's global generator for
+        tensors (NumPy's for arrays), as in Captum."""
+        d, torch_inputs = problem.mask.n_features, problem.inputs.torch
+        if self._default_perturbations and torch_inputs and random_state is None:
+            import torch
+
+            # Captum's default perturb_func, one example after another: the same draws
+            # as n calls of torch.bernoulli on (1, d) per example.
+            keep = torch.bernoulli(torch.full((len(problem.units), n, d), 0.5))
+            Z = keep.to(torch.float64).numpy()
+        elif isinstance(self.perturb_func, Sampler):
+            seed, _ = resolve_tensor_seed(random_state, torch_inputs)
+            Z = self.perturb_func.sample(n, d, instance_generator(seed))
+        else:
+            with seeded_torch(random_state):
+                drawn = [
+                    draw_interpretable(
+                        self.perturb_func, problem.original(u), n, d, problem.kwargs(u)
+                    )
+                    for u in range(len(problem.units))
+                ]
+            count = min(len(z) for z in drawn)
+            Z = np.stack([z[:count] for z in drawn])
+        similarity = self._vectorised_similarity()
+        if similarity is None:
+            return Z, np.full((len(problem.units), Z.shape[-2]), np.nan)
+        return Z, similarity.from_sums(Z, problem.sums())
+
+    def _vectorised_similarity(self) -> ExpKernelSimilarity | None:
+        if isinstance(self.similarity_func, ExpKernelSimilarity):
+            return self.similarity_func
+        parameters = captum_kernel_parameters(self.similarity_func)
+        return None if parameters is None else ExpKernelSimilarity(*parameters)
+
+    def _evaluate(
         self,
-        x: ti.TensorInputs,
-        base: ti.Arrays,
-        mask: ti.FeatureMask,
+        problem: Units,
+        Z: np.ndarray,
+        W: np.ndarray,
         target: Any,
         args: Any,
-        n: int,
         per_eval: int,
         progress: bool,
-        seed: np.random.SeedSequence,
-        aggregate: bool,
     ) -> np.ndarray:
-        sums = ti.feature_sums(x, base, mask)
-        if aggregate:
-            sums = sums.sum(axis=0, keepdims=True)
-        Z, W = self._neighbourhood_masked(n, mask.n_features, sums, seed)
-        size = x.batch_size
+        """Model outputs ``(n, units)``; fills user similarity weights into ``W``."""
+        x, size, n = problem.inputs, problem.inputs.batch_size, Z.shape[-2]
+        units = len(problem.units)
 
-        def compose(keep: np.ndarray) -> tuple[Any, ...]:
-            return tuple(
-                mask_compose(keep, m, a, b).reshape(len(keep) * size, *a.shape[1:])
-                for m, a, b in zip(mask.masks, x.arrays, base)
-            )
+        def compose(rows: np.ndarray) -> tuple[Any, ...]:
+            index = rows[:, 0].astype(np.intp)
+            parts = problem.compose(Z[..., index, :])
+            if np.isnan(W[0, index[0]]):
+                for u in range(units):
+                    W[u, index] = user_similarity_weights(
+                        self.similarity_func, problem, u, parts, Z, index
+                    )
+            return tuple(p.reshape(len(index) * size, *p.shape[2:]) for p in parts)
+
+        bar = model_call_progress(type(self), -(-n // per_eval), progress)
 
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
             m = rows_of(batch) // size
             with no_grad(x.torch):
                 out = self.forward_func(*batch, *ti.expand_args(args, m))
             values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
-            expected = m if aggregate else m * size
-            if values.size != expected:
+            if values.size != m * units:
                 raise ModelOutputError(
                     f"forward_func returned {values.size} values for {m} perturbations of "
-                    f"{size} examples; expected {expected} (pick one output with target=)"
+                    f"{size} examples; expected {m * units} (pick one output with target=)"
                 )
-            return values.reshape(m, -1)
+            if bar is not None:
+                bar.update(1)
+            return values.reshape(m, units)
 
-        outputs = evaluate(
-            predict,
-            Z,
-            compose,
-            classification=True,
-            batch_size=per_eval,
-            progress=progress,
-            name="forward_func",
-        )
-        W = np.broadcast_to(W, (outputs.shape[1], n))
-        coef = np.zeros((outputs.shape[1], mask.n_features))
-        wide = Z.shape[1] > Z.shape[0] and mask.present.all()
-        present = Z if wide else Z[:, mask.present]  # no copy of wide samples
-        coef[:, mask.present] = fit_interpretable(
-            self.interpretable_model, present, outputs.T, np.ascontiguousarray(W)
-        )
-        return coef
-
-    def _per_example(
-        self,
-        x: ti.TensorInputs,
-        base: ti.Arrays,
-        mask: ti.FeatureMask,
-        target: Any,
-        args: Any,
-        n: int,
-        per_eval: int,
-        progress: bool,
-        seed: np.random.SeedSequence,
-        aggregate: bool,
-    ) -> np.ndarray:
-        """Captum's loop: the user's functions see one example at a time."""
-        groups = [slice(None)] if aggregate else [slice(b, b + 1) for b in range(x.batch_size)]
-        coefs = []
-        for rows in groups:
-            example = ti.TensorInputs(tuple(a[rows] for a in x.arrays), x.is_tuple, x.torch)
-            kwargs = {
-                "baselines": x.output(tuple(_pick(b, rows) for b in base)),
-                "feature_mask": x.output(tuple(_pick(m, rows) for m in mask.masks)),
-                "num_interp_features": mask.n_features,
-            }
-            example_target = (
-                target[rows][0] if isinstance(target, list) and not aggregate else target
+        try:
+            return evaluate(
+                predict,
+                np.arange(n, dtype=float)[:, None],
+                compose,
+                classification=True,
+                batch_size=per_eval,
+                name="forward_func",
             )
-            Z, y, w = self._neighbourhood(
-                example,
-                example_target,
-                _pick_args(args, rows, x),
-                n,
-                per_eval,
-                progress,
-                seed,
-                kwargs,
-            )
-            coefs.append(fit_interpretable(self.interpretable_model, Z, y[None], w[None])[0])
-        coef = np.stack(coefs)
-        coef[:, ~mask.present] = 0.0
-        return coef
-
-
-def _pick(value: Any, rows: slice) -> Any:
-    return value if isinstance(value, float) or value.shape[0] == 1 else value[rows]
-
-
-def _pick_args(args: Any, rows: slice, x: ti.TensorInputs) -> Any:
-    if args is None:
-        return None
-    return tuple(
-        a[rows] if hasattr(a, "shape") and a.ndim and a.shape[0] == x.batch_size else a
-        for a in ti.as_tuple(args)
-    )
-
-
-def _masked_transform(curr_sample: Any, original_input: Any, **kwargs: Any) -> Any:
-    """Captum's default ``from_interp_rep_transform`` for a batch of binary vectors."""
-    originals = ti.as_tuple(original_input)
-    masks = ti.as_tuple(kwargs["feature_mask"])
-    baselines = ti.as_tuple(kwargs["baselines"])
-    keep = ti.to_numpy(curr_sample).reshape(-1, int(kwargs["num_interp_features"]))
-    composed = tuple(
-        mask_compose(keep, m, a, b).reshape(len(keep) * a.shape[0], *a.shape[1:])
-        for m, a, b in zip(masks, originals, baselines)
-    )
-    return composed if isinstance(original_input, (tuple, list)) else composed[0]
+        finally:
+            if bar is not None:
+                bar.close()
 
 
 class KernelShap(Lime):
@@ -412,18 +401,35 @@ class KernelShap(Lime):
         )
         self.paired = paired
 
-    def _neighbourhood_masked(
-        self, n: int, d: int, sums: np.ndarray, seed: np.random.SeedSequence
+    def _interpretable_samples(
+        self, problem: Units, n: int, random_state: RandomState
     ) -> tuple[np.ndarray, np.ndarray]:
+        def seed() -> np.random.SeedSequence:
+            return resolve_tensor_seed(random_state, problem.inputs.torch)[0]
+
+        Z, w = self._coalitions(n, problem.mask.n_features, seed)
+        return Z, np.broadcast_to(w, (len(problem.units), len(Z)))
+
+    def _coalitions(
+        self, n: int, d: int, seed: Callable[[], np.random.SeedSequence]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Coalitions ``Z`` and their weights: every coalition with the Shapley kernel when
+        ``2**d <= n``, else ``n`` drawn ones (the seed is resolved only then)."""
         if n < 2:
             raise InputError(
                 f"KernelShap needs n_samples >= 2 (the full and the empty coalition); got {n}"
             )
         if d < 63 and 2**d <= n:
             Z = all_coalitions(d)
-            return Z, shapley_kernel(Z)[None]
+            return Z, shapley_kernel(Z)
         warn_few_samples(n, d, "n_samples", "KernelShap")
-        sampler: Any = self.perturb_func
-        Z = sampler.sample(n, d, instance_generator(seed))
+        Z = self.perturb_func.sample(n, d, instance_generator(seed()))
         anchors = (Z.sum(axis=1) == 0) | (Z.sum(axis=1) == d)
-        return Z, np.where(anchors, 1e6, 1.0)[None]
+        return Z, np.where(anchors, 1e6, 1.0)
+
+    def _neighbourhood_masked(
+        self, n: int, d: int, sums: Any, seed: np.random.SeedSequence
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The JAX path's draw: coalitions and their weights ``(1, n)`` from ``seed``."""
+        Z, w = self._coalitions(n, d, lambda: seed)
+        return Z, w[None]

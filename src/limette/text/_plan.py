@@ -48,16 +48,16 @@ class TextPlan(SamplingPlan):
     model_name: ClassVar[str] = "classifier_fn"
 
     @classmethod
-    def build(cls, explainer: TextExplainer, options: Options, many: bool = False) -> TextPlan:
+    def build(cls, explainer: TextExplainer, options: Options) -> TextPlan:
         """Check one call's options and bind them to ``explainer``.
 
-        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (only
-        ``explain`` takes it, ``many=False``).
+        ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
+        instance then samples in batches and stops on its own).
         """
         return cls(
             explainer=explainer,
             fit=options.fit(explainer.random_state),
-            num_samples=check_num_samples(options.num_samples, many),
+            num_samples=check_num_samples(options.num_samples),
             sampler=check_sampler(options.sampler),
         )
 

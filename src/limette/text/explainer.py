@@ -237,7 +237,7 @@ model_regressor, random_state, sampler
         True
         """
         options = Options.of(locals())
-        plan = TextPlan.build(self, options, many=True)
+        plan = TextPlan.build(self, options)
         return run.explain_many(plan, classifier_fn, texts, options)
 
     def iter_explanations(
@@ -260,7 +260,7 @@ model_regressor, random_state, sampler
     ) -> Iterator[ExplanationSet]:
         """:meth:`explain_many` chunk by chunk: yields one :class:`ExplanationSet` per chunk."""
         options = Options.of(locals())
-        plan = TextPlan.build(self, options, many=True)
+        plan = TextPlan.build(self, options)
         return run.iter_explanations(plan, classifier_fn, texts, options)
 
     explain_instance = explain

@@ -254,7 +254,18 @@ def _meta(explanation: Explanation) -> str:
     meta = explanation.metadata
     parts = [f"kind {explanation.kind}", f"{explanation.num_samples} samples"]
     parts += [f"{key} {meta[key]}" for key in ("explainer", "seed") if key in meta]
+    if meta.get("num_samples") == "auto":
+        parts.append(
+            f"num_samples='auto': {meta.get('samples_used')} samples, stopped: "
+            f"{meta.get('stop_reason')}, expected top-{meta.get('top_k')} Jaccard with a re-run "
+            f"{_number(meta.get('redraw_jaccard'))} ± {_number(meta.get('redraw_jaccard_se'))} "
+            f"(target {_number(meta.get('target_jaccard'))})"
+        )
     return f"<p class='lm-meta'>{escape(' · '.join(str(p) for p in parts))}</p>"
+
+
+def _number(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, (int, float)) else str(value)
 
 
 def _finite(value: Any) -> Any:

@@ -8,14 +8,13 @@ Any scikit-learn regressor is accepted through :class:`SklearnSurrogate`.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ._design import StackedDesign, WeightedDesign
-from .engine import wide as _wide
+from .engine.wide_fits import constrained_lstsq_kernel, lasso_working_set
 from .errors import InputError
 
 __all__ = [
@@ -220,7 +219,9 @@ class Lasso:
         coef = np.zeros(selected.shape)
         for features, targets in label_groups(selected):
             if features.size and design.wide and len(features) > design.X.shape[0]:
-                coef[np.ix_(targets, features)] = self._working_set(design, features, targets).T
+                coef[np.ix_(targets, features)] = lasso_working_set(
+                    design, features, targets, self.alpha, self.tol, self.max_iter
+                ).T
             elif features.size:
                 gram = design.gram[np.ix_(features, features)][None]
                 cross = design.cross[np.ix_(features, targets)][None]
@@ -229,63 +230,6 @@ class Lasso:
                 coef[np.ix_(targets, features)] = solved[0].T
         return LinearFit(coef, design.y_mean - coef @ design.x_mean)
 
-    def _working_set(
-        self, design: WeightedDesign, features: np.ndarray, targets: np.ndarray
-    ) -> np.ndarray:
-        """The lasso on more features than samples, never forming their Gram matrix.
-
-        Solves on a working set of features (at first the ``n`` largest correlations) by
-        coordinate descent (scikit-learn's ``lasso_path`` on the set's ``n`` columns, warm
-        started, to 0.3 times the last gap, at least ``tol / 10``), then measures the whole
-        problem's duality gap with one pass over the samples (``Xcᵀ W r`` for the residual
-        ``r``; the residual rescaled into the dual's box is the dual point). It stops when
-        that gap is at most ``tol`` times the weighted centred sum of squares of the
-        response (scikit-learn's rule); otherwise the next set holds the support and the
-        features nearest to (or beyond) ``|Xcᵀ W r| = alpha Σw``, twice the support's size
-        (at least ``n``), and the rounds repeat with the solution as their start.
-        """
-        from sklearn.exceptions import ConvergenceWarning  # 0.9 s to import: only when asked
-        from sklearn.linear_model import lasso_path
-
-        n, weight_sum = design.X.shape[0], design.w.sum()
-        root = np.sqrt(n / weight_sum)  # scikit-learn divides by n, the weighted lasso by Σw
-        penalty = self.alpha * weight_sum
-        cross = design.cross[np.ix_(features, targets)]
-        coef = np.zeros((len(features), len(targets)))
-        for t, target in enumerate(targets):
-            response = design.scaled_response(target)
-            square = float(response @ response)
-            working = np.sort(np.argsort(-np.abs(cross[:, t]), kind="stable")[:n])
-            gap = _wide_gap(response, response, cross[:, t], coef[:, t], penalty)
-            for _ in range(_ROUNDS):
-                inner = max(_INNER * gap / max(square, 1e-300), self.tol / 10)
-                columns = design.scaled_columns(features[working])
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    _, path, _ = lasso_path(
-                        np.asfortranarray(columns * root),
-                        response * root,
-                        alphas=[self.alpha],
-                        coef_init=coef[working, t],
-                        tol=inner,
-                        max_iter=self.max_iter,
-                        precompute=False,
-                    )
-                solution = path[:, 0]
-                coef[working, t] = solution
-                residual = response - columns @ solution
-                explained = design.gram_times(features[working], solution[:, None])[features, 0]
-                correlation = cross[:, t] - explained
-                gap = _wide_gap(residual, response, correlation, solution, penalty)
-                if gap <= self.tol * square:
-                    break
-                support = working[solution != 0]
-                closeness = np.abs(correlation)
-                closeness[support] = np.inf
-                size = min(len(features), max(n, 2 * len(support)))
-                working = np.sort(np.argsort(-closeness, kind="stable")[:size])
-        return coef
-
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
         """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
         solved = self._solve(
@@ -293,31 +237,6 @@ class Lasso:
         )
         coef = solved.transpose(0, 2, 1)
         return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
-
-
-#: Most rounds of the working-set lasso.
-_ROUNDS = 100
-
-#: The working set's tolerance as a fraction of the whole problem's last duality gap.
-_INNER = 0.3
-
-
-def _wide_gap(
-    residual: np.ndarray,
-    response: np.ndarray,
-    correlation: np.ndarray,
-    coef: np.ndarray,
-    penalty: float,
-) -> float:
-    """Duality gap of ``½‖r - A b‖² + penalty ‖b‖₁`` at ``b`` from its residual ``r - A b``
-    and correlations ``Aᵀ(r - A b)`` (the residual, rescaled into the dual's box, is the
-    dual point: scikit-learn's gap)."""
-    squared = float(residual @ residual)
-    largest = float(np.abs(correlation).max(initial=0.0))
-    scale = min(1.0, penalty / largest) if largest > 0 else 1.0
-    primal = 0.5 * squared + penalty * float(np.abs(coef).sum())
-    dual = scale * float(response @ residual) - 0.5 * scale * scale * squared
-    return primal - dual
 
 
 def _constrained_lstsq(
@@ -350,33 +269,6 @@ def _anchors(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     return empty, full, y0, y1
 
 
-def _wide_constrained_lstsq(
-    X: np.ndarray, Y: np.ndarray, w: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_constrained_lstsq` of one design (``X`` ``n × d``, ``d > n``) in ``n × n`` form.
-
-    Writing ``b = (Δ/d) 1 + u`` with ``u ⊥ 1`` removes the constraint ``1·b = Δ``: the
-    residual is ``y - y₀ - (Δ/d) X 1 - X̃ u`` with the rows of ``X̃`` centred on their
-    own means. The shortest ``b`` is the shortest such ``u``, ``X̃ᵀ √W (√W K̃ √W)⁺ √W r``
-    with ``K̃ = X̃ X̃ᵀ = X Xᵀ - s sᵀ / d`` (``s`` the row sums): the solution the
-    ``(d + 1)``-square KKT system's pseudo-inverse gives, from an ``n × n`` kernel.
-    Returns coefficients ``(k, d)`` and intercepts ``(k,)``.
-    """
-    empty, full, y0, y1 = _anchors(X[None], Y[None])
-    rows = np.flatnonzero(~(empty[0] | full[0]))
-    d = X.shape[1]
-    delta = (y1 - y0)[0]
-    samples = X[rows]
-    sums = np.asarray(samples.sum(axis=1), dtype=float)
-    root = np.sqrt(np.maximum(w[rows], 0.0))
-    kernel = _wide.outer_gram(samples) - np.outer(sums, sums) / d
-    residual = Y[rows] - y0[0] - np.outer(sums, delta) / d
-    scaled = root[:, None] * kernel * root[None, :]
-    dual = root[:, None] * (np.linalg.pinv(scaled, hermitian=True) @ (root[:, None] * residual))
-    u = _wide.transposed_times(samples, dual) - np.outer(np.ones(d), sums @ dual) / d
-    return (u + delta / d).T, y0[0]
-
-
 @dataclass(frozen=True)
 class ConstrainedLeastSquares:
     """Weighted least squares that passes exactly through the empty and full samples.
@@ -403,7 +295,12 @@ class ConstrainedLeastSquares:
         for features, targets in label_groups(selected):
             X = design.X[:, features]
             if design.wide and len(features) > len(X):
-                solved, y0 = _wide_constrained_lstsq(X, design.Y[:, targets], design.w)
+                empty, full, y0s, y1s = _anchors(X[None], design.Y[None][..., targets])
+                rows = np.flatnonzero(~(empty[0] | full[0]))
+                y0 = y0s[0]
+                solved = constrained_lstsq_kernel(
+                    X[rows], design.Y[rows][:, targets] - y0, design.w[rows], (y1s - y0s)[0]
+                )
             else:
                 stacked, y0s = _constrained_lstsq(
                     X[None], design.Y[None][..., targets], design.w[None]

@@ -276,7 +276,8 @@ class ConstrainedLeastSquares:
     The intercept is the target at the all-zero sample and the coefficients sum to the
     difference between the all-one and the all-zero sample (Kernel SHAP's efficiency
     constraint); the other samples are fitted by weighted least squares under that
-    constraint. Both anchor samples must be among the samples.
+    constraint. Both anchor samples must be among the samples. With more features than
+    samples the shortest such solution is found from the ``n × n`` kernel of the samples.
 
     Examples
     --------

@@ -54,8 +54,8 @@ def lasso_working_set(
     alpha ‖b‖₁`` on the centred design.
 
     Solves on a working set of features (at first the ``n`` largest correlations) by
-    coordinate descent (scikit-learn's ``lasso_path`` on the set's ``n`` columns, warm
-    started, to 0.3 times the last gap, at least ``tol / 10``), then measures the whole
+    coordinate descent (scikit-learn's ``lasso_path`` on the set's columns of ``√W Xc``,
+    warm started, to 0.3 times the last gap, at least ``tol / 10``), then measures the whole
     problem's duality gap with one pass over the samples (``Xcᵀ W r`` for the residual
     ``r``; the residual rescaled into the dual's box is the dual point). It stops when
     that gap is at most ``tol`` times the weighted centred sum of squares of the

@@ -135,9 +135,12 @@ def test_examples_ran_in_this_build(site):
 
 def test_search_finds_explain_many(browser, server):
     tab, console, outside = _open(browser, server, "search.html?q=explain_many")
-    results = tab.locator("#search-results li")
-    results.first.wait_for(timeout=20_000)
-    titles = results.all_inner_texts()
+    tab.wait_for_function(  # results arrive one by one; the summary comes last
+        "(document.querySelector('#search-results') || {innerText: ''})"
+        ".innerText.includes('Search finished')",
+        timeout=30_000,
+    )
+    titles = tab.locator("#search-results li").all_inner_texts()
     assert any("TabularExplainer.explain_many" in title for title in titles), titles
     assert any("Many rows" in title for title in titles), titles
     assert console == [] and outside == []

@@ -25,14 +25,17 @@ from .errors import (
 )
 
 
+def to_floats(value: Any, failure: str, error: type[Exception] = InputError) -> np.ndarray:
+    """``value`` as a float array; ``error("<failure> (<why>)")`` when it is not numeric."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as cause:
+        raise error(f"{failure} ({cause})") from cause
+
+
 def as_float_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray:
     """Convert ``value`` to a finite float array, or raise an error naming ``name``."""
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise InputError(
-            f"{name} must be numeric; could not convert it to floats ({error})"
-        ) from error
+    array = to_floats(value, f"{name} must be numeric; could not convert it to floats")
     if ndim is not None and array.ndim != ndim:
         raise InputError(f"{name} must be {ndim}-D; got an array of shape {array.shape}")
     if array.size == 0:
@@ -68,12 +71,7 @@ def as_model_output(output: Any, n_rows: int, name: str, classification: bool) -
     """Check one batch of model output and return it as a float array of shape ``(n, k)``."""
     if type(output).__module__.startswith("torch") and hasattr(output, "detach"):
         output = output.detach().cpu().numpy()  # a torch tensor, on any device
-    try:
-        array = np.asarray(output, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise ModelOutputError(
-            f"{name} returned something that is not numeric ({error})"
-        ) from error
+    array = to_floats(output, f"{name} returned something that is not numeric", ModelOutputError)
     if array.ndim == 1 and not classification:
         array = array[:, None]
     if array.ndim != 2:

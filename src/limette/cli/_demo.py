@@ -6,21 +6,24 @@ import inspect
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..explanation import Explanation
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..tabular.explainer import TabularExplainer
 
 #: ``section(seed, *, num_samples=..., num_features=...) -> [(caption, explanation)]``; the
 #: keyword options are optional (a section that does not take them keeps its defaults).
 Section = Callable[..., list[tuple[str, Explanation]]]
 
 
-def tabular_section(
-    seed: int, *, num_samples: int = 5000, num_features: int = 8
-) -> list[tuple[str, Explanation]]:
-    """A RandomForest on breast-cancer and a RandomForestRegressor on diabetes."""
-    from sklearn.datasets import load_breast_cancer, load_diabetes
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+def _cancer_forest(seed: int) -> tuple[TabularExplainer, Any, np.ndarray]:
+    """A RandomForest on breast-cancer's training split, its explainer and the test rows."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import train_test_split
 
     from ..tabular.explainer import TabularExplainer
@@ -36,6 +39,19 @@ def tabular_section(
         class_names=list(cancer.target_names),
         random_state=seed,
     )
+    return explainer, forest, X_test
+
+
+def tabular_section(
+    seed: int, *, num_samples: int = 5000, num_features: int = 8
+) -> list[tuple[str, Explanation]]:
+    """A RandomForest on breast-cancer and a RandomForestRegressor on diabetes."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import RandomForestRegressor
+
+    from ..tabular.explainer import TabularExplainer
+
+    explainer, forest, X_test = _cancer_forest(seed)
     results = [
         (
             f"breast cancer, RandomForest, test row {i}",
@@ -67,25 +83,10 @@ def tabular_section(
 
 def trust_section(seed: int, *, num_features: int = 8) -> list[tuple[str, Explanation]]:
     """Breast cancer with Bayesian intervals (BayLIME) and an adaptive sample size."""
-    from sklearn.datasets import load_breast_cancer
-    from sklearn.ensemble import RandomForestClassifier
-    from sklearn.model_selection import train_test_split
-
     from ..engine.adaptive import AutoSamples
-    from ..tabular.explainer import TabularExplainer
     from ..uncertainty import BayesianRidge
 
-    cancer = load_breast_cancer()
-    X_train, X_test, y_train, _ = train_test_split(
-        cancer.data, cancer.target, test_size=0.2, random_state=seed
-    )
-    forest = RandomForestClassifier(n_estimators=200, random_state=seed).fit(X_train, y_train)
-    explainer = TabularExplainer(
-        X_train,
-        feature_names=list(cancer.feature_names),
-        class_names=list(cancer.target_names),
-        random_state=seed,
-    )
+    explainer, forest, X_test = _cancer_forest(seed)
     explanation = explainer.explain(
         X_test[0],
         forest.predict_proba,

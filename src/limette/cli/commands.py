@@ -87,22 +87,18 @@ def _parser() -> argparse.ArgumentParser:
     image.add_argument("--onnx", required=True, help="model.onnx (run with onnxruntime)")
     image.add_argument("--image", required=True, help="image file (JPEG, PNG, ...)")
     image.add_argument("--size", type=int, nargs=2, metavar=("H", "W"), help="resize to H W")
-    image.add_argument(
-        "--mean",
-        type=float,
-        nargs=3,
-        default=[0.485, 0.456, 0.406],
-        metavar=("R", "G", "B"),
-        help="subtracted from pixels in [0, 1] (default ImageNet's)",
-    )
-    image.add_argument(
-        "--std",
-        type=float,
-        nargs=3,
-        default=[0.229, 0.224, 0.225],
-        metavar=("R", "G", "B"),
-        help="divides the centred pixels (default ImageNet's)",
-    )
+    for flag, default, effect in (
+        ("--mean", [0.485, 0.456, 0.406], "subtracted from pixels in [0, 1]"),
+        ("--std", [0.229, 0.224, 0.225], "divides the centred pixels"),
+    ):
+        image.add_argument(
+            flag,
+            type=float,
+            nargs=3,
+            default=default,
+            metavar=("R", "G", "B"),
+            help=f"{effect} (default ImageNet's)",
+        )
     image.add_argument(
         "--layout", choices=["nchw", "nhwc"], default="nchw", help="model input layout"
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import as_float_array, as_row
+from .._validation import as_float_array, as_row, to_floats
 from ..errors import InputError
 from ._frames import FrameEncoder, is_frame
 from ._sampling import TableSampler
@@ -68,12 +68,7 @@ class RowEncoder:
                     return self.frame.encode(instances, "instances")
                 except InputError:
                     return [self._encode_one(instances.iloc[[i]]) for i in range(len(instances))]
-        try:
-            array = np.asarray(instances, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise InputError(
-                f"instances must be numeric rows; could not convert ({error})"
-            ) from None
+        array = to_floats(instances, "instances must be numeric rows; could not convert")
         if array.ndim != self.instance_ndim:
             raise InputError(
                 f"instances must be {self.instance_ndim}-D (one instance per row); "

@@ -12,7 +12,7 @@ overhead. Wall and CPU seconds are both given (on a shared machine the CPU secon
 the steadier figure). Each run is its own subprocess (its peak RSS from
 ``resource.getrusage``, interpreter and imports included); the peers run under an
 address-space limit (``--limit-gb``) so that they fail with ``MemoryError`` instead of
-exhausting the machine. Run: ``python benchmarks/wide.py [--quick]``.
+exhausting the machine. Run: ``python benchmarks/wide.py [--quick] [--only tensor|text]``.
 """
 
 from __future__ import annotations
@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3×64×64 and 10 000 words")
     parser.add_argument("--limit-gb", type=float, default=12.0, help="peers' address space")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
+    parser.add_argument("--only", choices=("tensor", "text"), help="one case of the two")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -172,14 +173,16 @@ def main() -> None:
     )
     side, pixels_samples = (64, 300) if args.quick else (224, 1000)
     words, text_samples = (10_000, 1000) if args.quick else (100_000, 5000)
-    label = f"(a) tensor 3×{side}×{side} ({3 * side * side} features), {pixels_samples} samples"
-    ours = measure("tensor", "limette", side, pixels_samples, args)
-    theirs = measure("tensor", "captum", side, pixels_samples, args)
-    show(label, ours, theirs, "Captum")
-    label = f"(b) text of {words} distinct words, {text_samples} samples"
-    ours = measure("text", "limette", words, text_samples, args)
-    theirs = measure("text", "lime", words, text_samples, args)
-    show(label, ours, theirs, "lime")
+    if args.only != "text":
+        label = f"(a) tensor 3×{side}×{side} ({3 * side * side} features), {pixels_samples} samples"
+        ours = measure("tensor", "limette", side, pixels_samples, args)
+        theirs = measure("tensor", "captum", side, pixels_samples, args)
+        show(label, ours, theirs, "Captum")
+    if args.only != "tensor":
+        label = f"(b) text of {words} distinct words, {text_samples} samples"
+        ours = measure("text", "limette", words, text_samples, args)
+        theirs = measure("text", "lime", words, text_samples, args)
+        show(label, ours, theirs, "lime")
 
 
 if __name__ == "__main__":

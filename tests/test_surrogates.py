@@ -55,3 +55,23 @@ def test_as_surrogate_accepts_estimators_and_rejects_others():
     assert as_surrogate(Ridge(0.5)) == Ridge(0.5)
     with pytest.raises(ValueError, match="model_regressor"):
         as_surrogate("ridge")
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.0])
+def test_stacked_ridge_is_batched_and_equals_the_per_design_fits(monkeypatch, alpha):
+    from limette._design import StackedDesign
+    from limette.surrogates import fit_stacked
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((4, 50, 6)) < 0.5).astype(float)
+    stack = StackedDesign(X, rng.normal(size=(4, 50, 2)), rng.random((4, 50)))
+    reference = [Ridge(alpha=alpha).fit(stack.design(b), np.ones((2, 6), bool)) for b in range(4)]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the stack was fitted design by design")
+
+    monkeypatch.setattr(Ridge, "fit", refuse)
+    coef, intercept = fit_stacked(Ridge(alpha=alpha), stack)
+    for b, fit in enumerate(reference):
+        np.testing.assert_allclose(coef[b], fit.coef, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(intercept[b], fit.intercept, rtol=0, atol=1e-12)

@@ -226,3 +226,66 @@ def test_distances_of_boolean_samples_equal_those_of_floats():
         reference = distance(Z.astype(float))
         assert reference.max() > 0.5
         np.testing.assert_allclose(distance(Z), reference, rtol=0, atol=1e-12)
+
+
+def _lasso_objective(X, y, w, coef, intercept, alpha):
+    residual = y - X @ coef - intercept
+    return w @ residual**2 / (2 * w.sum()) + alpha * np.abs(coef).sum()
+
+
+@pytest.mark.parametrize("alpha", [0.1, 0.01, 0.001])
+@pytest.mark.parametrize("shape", [(40, 120), (60, 600)])
+def test_wide_lasso_matches_scikit_learn(alpha, shape):
+    """The working-set lasso against scikit-learn's coordinate descent on the full problem,
+    both to a duality gap of 1e-12 of the response's sum of squares: the objectives agree
+    to 1e-6 relative and, the solution being unique (0/1 columns in general position,
+    fewer non-zeros than samples), the coefficients to 1e-7 (seen: 5e-10 at most)."""
+    from sklearn.linear_model import Lasso as SkLasso
+
+    n, d = shape
+    X, Y, w = _data(n=n, d=d, k=1, seed=d)
+    design = WeightedDesign(X, Y, w)
+    assert design.wide
+    fit = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000).fit(design, np.ones((1, d), bool))
+    reference = SkLasso(alpha=alpha, tol=1e-12, max_iter=1_000_000)
+    reference.fit(X.astype(float), Y[:, 0], sample_weight=w)
+    ours = _lasso_objective(X, Y[:, 0], w, fit.coef[0], fit.intercept[0], alpha)
+    theirs = _lasso_objective(X, Y[:, 0], w, reference.coef_, reference.intercept_, alpha)
+    assert 0 < (reference.coef_ != 0).sum() < d
+    assert abs(ours - theirs) <= 1e-6 * theirs
+    np.testing.assert_allclose(fit.coef[0], reference.coef_, rtol=0, atol=1e-7)
+    np.testing.assert_allclose(fit.intercept[0], reference.intercept_, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.float64])
+def test_constrained_least_squares_matches_the_kkt_form(dtype):
+    """Kernel SHAP's fit on 80 features from 30 samples: the n × n form against the
+    pseudo-inverse of the (d + 1)-square KKT system (its shortest exact solution; the
+    plain d × d solve is numerically singular here)."""
+    from limette.surrogates import ConstrainedLeastSquares
+
+    rng = np.random.default_rng(4)
+    n, d = 30, 80
+    X = rng.random((n, d)) < 0.3
+    X[0], X[1] = True, False
+    Y = X @ rng.normal(size=(d, 2)) + 0.1 * rng.normal(size=(n, 2))
+    w = rng.random(n) + 0.1
+    selected = np.ones((2, d), bool)
+    selected[1, :5] = False
+    design = WeightedDesign(X.astype(dtype), Y, w)
+    assert design.wide
+    fit = ConstrainedLeastSquares().fit(design, selected)
+    for k in range(2):
+        columns = np.flatnonzero(selected[k])
+        Z, inner = X[2:, columns].astype(float), w[2:]
+        p = len(columns)
+        kkt = np.zeros((p + 1, p + 1))
+        kkt[:p, :p] = Z.T @ (inner[:, None] * Z)
+        kkt[:p, p] = kkt[p, :p] = 1.0
+        rhs = np.append(Z.T @ (inner * (Y[2:, k] - Y[1, k])), Y[0, k] - Y[1, k])
+        reference = np.linalg.pinv(kkt, hermitian=True) @ rhs
+        assert np.abs(reference[:p]).max() > 0.1
+        np.testing.assert_allclose(fit.coef[k, columns], reference[:p], rtol=0, atol=1e-8)
+        assert fit.intercept[k] == pytest.approx(Y[1, k], abs=1e-12)
+        assert fit.coef[k, columns].sum() == pytest.approx(Y[0, k] - Y[1, k], abs=1e-10)
+    assert not fit.coef[1, :5].any()

@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._design import StackedDesign, WeightedDesign
+from .engine.wide_fits import constrained_lstsq_kernel, lasso_working_set
 from .errors import InputError
 
 __all__ = [
@@ -97,6 +98,12 @@ class Ridge:
                     std[np.ix_(targets, features)] = block.T
         return LinearFit(coef, design.y_mean - coef @ design.x_mean, std)
 
+    def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
+        """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
+        A = design.gram + self.alpha * np.eye(design.gram.shape[-1])
+        coef = _solve(A, design.cross).transpose(0, 2, 1)
+        return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
+
 
 def ridge_std(
     design: WeightedDesign,
@@ -123,12 +130,6 @@ def ridge_std(
     dof = max(design.X.shape[0] - len(features) - 1, 1)
     sigma2 = design.residual_sum_of_squares(solution, features, targets) / dof
     return np.sqrt(np.maximum(np.outer(variance, sigma2), 0.0))
-
-    def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
-        """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
-        A = design.gram + self.alpha * np.eye(design.gram.shape[-1])
-        coef = _solve(A, design.cross).transpose(0, 2, 1)
-        return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -218,7 +219,9 @@ class Lasso:
         coef = np.zeros(selected.shape)
         for features, targets in label_groups(selected):
             if features.size and design.wide and len(features) > design.X.shape[0]:
-                coef[np.ix_(targets, features)] = self._working_set(design, features, targets).T
+                coef[np.ix_(targets, features)] = lasso_working_set(
+                    design, features, targets, self.alpha, self.tol, self.max_iter
+                ).T
             elif features.size:
                 gram = design.gram[np.ix_(features, features)][None]
                 cross = design.cross[np.ix_(features, targets)][None]
@@ -226,66 +229,6 @@ class Lasso:
                 solved = self._solve(gram, cross, total, np.array([design.w.sum()]))
                 coef[np.ix_(targets, features)] = solved[0].T
         return LinearFit(coef, design.y_mean - coef @ design.x_mean)
-
-    def _working_set(
-        self, design: WeightedDesign, features: np.ndarray, targets: np.ndarray
-    ) -> np.ndarray:
-        """The lasso on more features than samples, never forming their Gram matrix.
-
-        Solves on a working set of features (at first the ``n`` largest correlations) by
-        coordinate descent on the set's Gram matrix (scikit-learn's ``lasso_path``, warm
-        started) to a rough tolerance, then exactly: the optimality conditions on the
-        rough solution's support and signs are a linear system (``G_AA b = c_A - α Σw s``),
-        kept when its solution has those signs. One pass over the samples checks
-        ``|c - G b| <= α`` for every feature; the ``n`` worst violators outside the set join
-        it and the rounds repeat. Without violators the solution solves the whole
-        problem; when the exact step fails, coordinate descent runs to ``tol`` instead.
-        """
-        from sklearn.linear_model import lasso_path  # 0.9 s to import: only when asked
-
-        n, weight_sum = design.X.shape[0], design.w.sum()
-        scale = n / weight_sum  # scikit-learn divides by n, the weighted lasso by Σw
-        cross = design.cross[np.ix_(features, targets)]
-        coef = np.zeros((len(features), len(targets)))
-        for t, target in enumerate(targets):
-            response = design.scaled_response(target) * np.sqrt(scale)
-            working = np.sort(np.argsort(-np.abs(cross[:, t]), kind="stable")[:n])
-            tol = max(self.tol, _ROUGH)
-            while True:
-                columns = design.scaled_columns(features[working])
-                gram = columns.T @ columns
-                _, path, _ = lasso_path(
-                    columns * np.sqrt(scale),
-                    response,
-                    alphas=[self.alpha],
-                    precompute=gram * scale,
-                    Xy=cross[working, t] * scale,
-                    coef_init=coef[working, t],
-                    tol=tol,
-                    max_iter=self.max_iter,
-                )
-                coef[working, t] = path[:, 0]
-                exact = _exact_lasso(
-                    gram, cross[working, t], path[:, 0], self.alpha * weight_sum, n - 1
-                )
-                solution = path[:, 0] if exact is None else exact
-                explained = design.gram_times(features[working], solution[:, None])[features, 0]
-                violation = np.abs(cross[:, t] - explained) / weight_sum - self.alpha
-                violation[working[solution != 0]] = -np.inf
-                inside = np.isin(np.arange(len(features)), working)
-                outside = np.where(inside, -np.inf, violation)
-                worst = np.argsort(-outside, kind="stable")[:n]
-                worst = worst[outside[worst] > self.tol * self.alpha]
-                if worst.size:
-                    working = np.union1d(working, worst)
-                elif exact is not None and (violation[inside] <= self.tol * self.alpha).all():
-                    coef[working, t] = exact
-                    break
-                elif tol > self.tol:
-                    tol = self.tol
-                else:
-                    break
-        return coef
 
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:
         """Every design of a stack on all its features: coefficients ``(B, k, d)``, intercepts."""
@@ -296,62 +239,11 @@ class Lasso:
         return coef, design.y_mean - np.einsum("bkd,bd->bk", coef, design.x_mean)
 
 
-#: Tolerance of the working-set lasso's coordinate descent before its exact step.
-_ROUGH = 1e-4
-
-#: Most support changes of the working-set lasso's exact step.
-_EXACT_STEPS = 10
-
-
-def _exact_lasso(
-    gram: np.ndarray, cross: np.ndarray, rough: np.ndarray, penalty: float, rank: int
-) -> np.ndarray | None:
-    """The lasso solution found from the support and signs of ``rough``, or ``None``.
-
-    On a support ``A`` with signs ``s`` the solution solves ``G_AA b = c_A - penalty s``;
-    features whose sign flips leave the support, features that violate
-    ``|c - G b| <= penalty`` join it with the sign of their violation, a few times.
-    A support of ``rank`` features or more (the rank of ``G``: centred samples minus one)
-    is singular: ``None``.
-    """
-    active = np.flatnonzero(rough)
-    signs = np.sign(rough[active])
-    for _ in range(_EXACT_STEPS):
-        if len(active) >= len(gram) or len(active) >= rank:
-            return None
-        try:
-            solved = np.linalg.solve(gram[np.ix_(active, active)], cross[active] - penalty * signs)
-        except np.linalg.LinAlgError:
-            return None
-        kept = np.sign(solved) == signs
-        if not kept.all():
-            active, signs = active[kept], signs[kept]
-            continue
-        gradient = cross - gram[:, active] @ solved
-        gradient[active] = 0.0
-        joining = np.flatnonzero(np.abs(gradient) > penalty * (1.0 + 1e-9))
-        if not joining.size:
-            exact = np.zeros_like(rough)
-            exact[active] = solved
-            return exact
-        order = np.argsort(np.concatenate([active, joining]), kind="stable")
-        active = np.concatenate([active, joining])[order]
-        signs = np.concatenate([signs, np.sign(gradient[joining])])[order]
-    return None
-
-
 def _constrained_lstsq(
     X: np.ndarray, Y: np.ndarray, w: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Least squares through the empty and the full coalition, for a stack of designs."""
-    empty, full = (X == 0).all(axis=-1), (X == 1).all(axis=-1)
-    if not (empty.any(axis=-1).all() and full.any(axis=-1).all()):
-        raise InputError(
-            "ConstrainedLeastSquares needs the empty (all 0) and the full (all 1) sample "
-            "among the samples of every design"
-        )
-    y0 = np.einsum("bn,bnk->bk", empty, Y) / empty.sum(axis=-1)[:, None]
-    y1 = np.einsum("bn,bnk->bk", full, Y) / full.sum(axis=-1)[:, None]
+    empty, full, y0, y1 = _anchors(X, Y)
     inner = w * ~(empty | full)
     d = X.shape[-1]
     A = (X * inner[..., None]).transpose(0, 2, 1) @ X
@@ -364,6 +256,19 @@ def _constrained_lstsq(
     return solution[:, :d].transpose(0, 2, 1), y0
 
 
+def _anchors(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The empty and full samples of a stack (``B × n`` masks) and their mean targets."""
+    empty, full = (X == 0).all(axis=-1), (X == 1).all(axis=-1)
+    if not (empty.any(axis=-1).all() and full.any(axis=-1).all()):
+        raise InputError(
+            "ConstrainedLeastSquares needs the empty (all 0) and the full (all 1) sample "
+            "among the samples of every design"
+        )
+    y0 = np.einsum("bn,bnk->bk", empty, Y) / empty.sum(axis=-1)[:, None]
+    y1 = np.einsum("bn,bnk->bk", full, Y) / full.sum(axis=-1)[:, None]
+    return empty, full, y0, y1
+
+
 @dataclass(frozen=True)
 class ConstrainedLeastSquares:
     """Weighted least squares that passes exactly through the empty and full samples.
@@ -371,7 +276,8 @@ class ConstrainedLeastSquares:
     The intercept is the target at the all-zero sample and the coefficients sum to the
     difference between the all-one and the all-zero sample (Kernel SHAP's efficiency
     constraint); the other samples are fitted by weighted least squares under that
-    constraint. Both anchor samples must be among the samples.
+    constraint. Both anchor samples must be among the samples. With more features than
+    samples the shortest such solution is found from the ``n × n`` kernel of the samples.
 
     Examples
     --------
@@ -388,10 +294,21 @@ class ConstrainedLeastSquares:
         coef = np.zeros(selected.shape)
         intercept = np.zeros(selected.shape[0])
         for features, targets in label_groups(selected):
-            X = design.X[:, features][None]
-            solved, y0 = _constrained_lstsq(X, design.Y[None][..., targets], design.w[None])
-            coef[np.ix_(targets, features)] = solved[0]
-            intercept[targets] = y0[0]
+            X = design.X[:, features]
+            if design.wide and len(features) > len(X):
+                empty, full, y0s, y1s = _anchors(X[None], design.Y[None][..., targets])
+                rows = np.flatnonzero(~(empty[0] | full[0]))
+                y0 = y0s[0]
+                solved = constrained_lstsq_kernel(
+                    X[rows], design.Y[rows][:, targets] - y0, design.w[rows], (y1s - y0s)[0]
+                )
+            else:
+                stacked, y0s = _constrained_lstsq(
+                    X[None], design.Y[None][..., targets], design.w[None]
+                )
+                solved, y0 = stacked[0], y0s[0]
+            coef[np.ix_(targets, features)] = solved
+            intercept[targets] = y0
         return LinearFit(coef, intercept)
 
     def fit_stacked(self, design: StackedDesign) -> tuple[np.ndarray, np.ndarray]:

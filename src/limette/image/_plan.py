@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -29,8 +29,19 @@ from ..sampling import BERNOULLI_SCHEME, BernoulliSampler
 from ._input import baseline, check_image, segment
 from .explanation import ImageExplanation
 
-if TYPE_CHECKING:
-    from .explainer import ImageExplainer
+
+class ImageSource(Protocol):
+    """What the plan reads of its explainer: the public learned state of a
+    :class:`~limette.image.ImageExplainer`. A protocol, so that the plan never imports
+    its explainer."""
+
+    class_names: Any
+    feature_selection: Any
+    kernel_fn: Any
+    kernel_width: Any
+    random_state: Any
+    segmenter: Any
+
 
 #: The image explainer's default ``sampler``: scrambled Sobol points (see
 #: :data:`limette.sampling.BERNOULLI_SCHEME` for the measurement); ``"random"`` is lime's.
@@ -110,7 +121,7 @@ class Segmented:
 class ImagePlan(SamplingPlan):
     """One call's options, bound to an :class:`~limette.image.ImageExplainer`; picklable."""
 
-    explainer: ImageExplainer
+    explainer: ImageSource
     fit: FitOptions
     num_samples: Any
     hide_color: Any
@@ -122,7 +133,7 @@ class ImagePlan(SamplingPlan):
     classification: ClassVar[bool] = True
 
     @classmethod
-    def build(cls, explainer: ImageExplainer, options: ImageOptions) -> ImagePlan:
+    def build(cls, explainer: ImageSource, options: ImageOptions) -> ImagePlan:
         """Check one call's options and bind them to ``explainer``.
 
         ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,8 +31,25 @@ from ..sampling import SCHEMES, uniform_stream
 from ._sampling import CONTINUOUS_SAMPLERS, DEFAULT_SAMPLER
 from ._shared import draw_shared, neighbourhood_with, shareable
 
-if TYPE_CHECKING:
-    from .explainer import TabularExplainer
+
+class TabularSource(Protocol):
+    """What the plan reads of its explainer: the public learned state of a
+    :class:`~limette.tabular.TabularExplainer`. A protocol, so that the plan never imports
+    its explainer."""
+
+    categorical_features: Any
+    categorical_names: Any
+    class_names: Any
+    classification_: Any
+    discretizer: Any
+    feature_names: Any
+    feature_selection: Any
+    kernel_fn: Any
+    kernel_width: Any
+    random_state: Any
+    row_encoder_: Any
+    sample_around_instance: Any
+    sampler_: Any
 
 
 @dataclass(frozen=True)
@@ -46,14 +63,14 @@ class TabularOptions(Options):
 class TabularPlan(SamplingPlan):
     """One call's options, bound to an explainer; picklable, shipped once per worker."""
 
-    explainer: TabularExplainer
+    explainer: TabularSource
     fit: FitOptions
     num_samples: Any
     sampling_method: str
     sampler: str = DEFAULT_SAMPLER
 
     @classmethod
-    def build(cls, explainer: TabularExplainer, options: TabularOptions) -> TabularPlan:
+    def build(cls, explainer: TabularSource, options: TabularOptions) -> TabularPlan:
         """Check one call's options and bind them to ``explainer``.
 
         ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
@@ -156,7 +173,7 @@ class TabularPlan(SamplingPlan):
 
 
 def row_draws(
-    explainer: TabularExplainer,
+    explainer: TabularSource,
     row: np.ndarray,
     rng: np.random.Generator,
     sampler: str,
@@ -191,7 +208,7 @@ def row_draws(
     return new_draw, weigh
 
 
-def tilt_width(explainer: TabularExplainer, sampler: str, distance_metric: Any) -> float | None:
+def tilt_width(explainer: TabularSource, sampler: str, distance_metric: Any) -> float | None:
     """The kernel width GLIME tilts by, or ``None`` for the other samplers."""
     if sampler != "glime":
         return None
@@ -206,7 +223,7 @@ def tilt_width(explainer: TabularExplainer, sampler: str, distance_metric: Any) 
     return float(explainer.kernel_width)
 
 
-def describe(explainer: TabularExplainer, row: np.ndarray) -> tuple[list[str], list[str]]:
+def describe(explainer: TabularSource, row: np.ndarray) -> tuple[list[str], list[str]]:
     """The explained row's feature names (bins, categories) and values, as lime shows them."""
     names = list(explainer.feature_names)
     values = [f"{value:.2f}" for value in row]

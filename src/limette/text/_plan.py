@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -26,8 +26,27 @@ from ..sampling import DEFAULT_SCHEME, UniformCountSampler
 from .explanation import TextExplanation
 from .tokens import SplitExpression
 
-if TYPE_CHECKING:
-    from .explainer import TextExplainer
+
+class TextSource(Protocol):
+    """What the plan reads of its explainer: the public learned state of a
+    :class:`~limette.text.TextExplainer`. A protocol, so that the plan never imports
+    its explainer."""
+
+    bow: Any
+    char_level: Any
+    class_names: Any
+    classification_: Any
+    feature_selection: Any
+    kernel_fn: Any
+    kernel_width: Any
+    mask_string: Any
+    random_state: Any
+    split_expression: Any
+
+    def index(self, text: str) -> Any:
+        """The document cut into pieces (see :meth:`limette.TextExplainer.index`)."""
+        ...
+
 
 #: The text explainer's default ``sampler``: lime's stream (see
 #: :data:`limette.sampling.DEFAULT_SCHEME` for why).
@@ -40,7 +59,7 @@ BATCH_BYTES = 1 << 24
 class TextPlan(SamplingPlan):
     """One call's options, bound to a :class:`~limette.text.TextExplainer`; picklable."""
 
-    explainer: TextExplainer
+    explainer: TextSource
     fit: FitOptions
     num_samples: Any
     sampler: str = DEFAULT_SAMPLER
@@ -48,7 +67,7 @@ class TextPlan(SamplingPlan):
     model_name: ClassVar[str] = "classifier_fn"
 
     @classmethod
-    def build(cls, explainer: TextExplainer, options: Options) -> TextPlan:
+    def build(cls, explainer: TextSource, options: Options) -> TextPlan:
         """Check one call's options and bind them to ``explainer``.
 
         ``num_samples`` stays an :class:`~limette.AutoSamples` rule for ``"auto"`` (each
@@ -118,7 +137,7 @@ class TextPlan(SamplingPlan):
         )
 
 
-def text_options(explainer: TextExplainer) -> dict[str, Any]:
+def text_options(explainer: TextSource) -> dict[str, Any]:
     """The text options recorded in every explanation's metadata."""
     return {
         "bow": explainer.bow,

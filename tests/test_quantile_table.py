@@ -6,6 +6,7 @@ import pytest
 
 from limette import TabularExplainer
 from limette.discretize import inverse_cdf_values
+from limette.tabular._plan import row_draws
 from limette.tabular._quantile_table import KNOTS, TOLERANCE, slot_index
 
 
@@ -46,8 +47,8 @@ def test_categories_are_drawn_exactly():
 def test_interpretable_rows_say_whether_the_value_shares_the_instance_bin(cancer):
     explainer = TabularExplainer(cancer.data, random_state=0)
     row = cancer.data[7]
-    new_draw, _ = explainer._neighbourhood(
-        row, np.random.default_rng(3), "sobol", "gaussian", "euclidean"
+    new_draw, _ = row_draws(
+        explainer, row, np.random.default_rng(3), "sobol", "gaussian", "euclidean"
     )
     interpretable, inputs = new_draw()(4000, True)
     bins = explainer.discretizer.discretize(inputs)

@@ -18,6 +18,7 @@ from limette.sampling import (
     uniform_stream,
 )
 from limette.surrogates import Ridge
+from limette.tabular._plan import row_draws
 
 
 @pytest.mark.parametrize("scheme", sorted(SCHEMES))
@@ -178,14 +179,14 @@ def test_tabular_glime_is_lime_tilted_by_its_kernel(cancer, discretize):
         row, lambda r: np.ones((len(r), 2)) / 2, num_samples=50, sampler="glime"
     )
     assert glime.metadata["sampler"] == "glime"
-    new_draw, weigh = explainer._neighbourhood(
-        row, np.random.default_rng(0), "random", "gaussian", "euclidean"
+    new_draw, weigh = row_draws(
+        explainer, row, np.random.default_rng(0), "random", "gaussian", "euclidean"
     )
     Z, _ = new_draw()(40_000, True)
     w = weigh(Z)
-    G, _ = explainer._neighbourhood(
-        row, np.random.default_rng(0), "glime", "gaussian", "euclidean"
-    )[0]()(40_000, True)
+    G, _ = row_draws(explainer, row, np.random.default_rng(0), "glime", "gaussian", "euclidean")[
+        0
+    ]()(40_000, True)
     np.testing.assert_allclose(G.mean(axis=0), w @ Z / w.sum(), atol=0.03)
     spread = np.sqrt(w @ (Z - w @ Z / w.sum()) ** 2 / w.sum())
     np.testing.assert_allclose(G.std(axis=0), spread, atol=0.03)

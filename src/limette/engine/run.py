@@ -134,6 +134,22 @@ class RunPlan(Plan, Protocol):
     ) -> Explanation: ...
 
 
+class ModePlan:
+    """For the plans of explainers with ``mode=`` (tables, texts): classification follows
+    the explainer's ``classification_``, and outputs that are not probabilities then
+    deserve a warning (``mode='regression'`` is the choice for scores)."""
+
+    explainer: Any
+
+    @property
+    def classification(self) -> bool:
+        return bool(self.explainer.classification_)
+
+    @property
+    def expects_probabilities(self) -> bool:
+        return self.classification
+
+
 class SamplingPlan:
     """What every modality's plan shares: ``seed``, ``prepare`` and the run's defaults.
 

@@ -21,7 +21,7 @@ from .._validation import check_sample_memory, lookup
 from ..engine.adaptive import AutoSamples, Draw
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions
-from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
+from ..engine.run import Draws, ModePlan, Options, SamplingPlan, check_num_samples
 from ..engine.shared import SharedNeighbourhood
 from ..engine.workspace import empty, joined
 from ..errors import InputError
@@ -60,7 +60,7 @@ class TabularOptions(Options):
 
 
 @dataclass(frozen=True, eq=False)
-class TabularPlan(SamplingPlan):
+class TabularPlan(ModePlan, SamplingPlan):
     """One call's options, bound to an explainer; picklable, shipped once per worker."""
 
     explainer: TabularSource
@@ -89,16 +89,6 @@ class TabularPlan(SamplingPlan):
             sampling_method=options.sampling_method,
             sampler=options.sampler,
         )
-
-    @property
-    def classification(self) -> bool:
-        return bool(self.explainer.classification_)
-
-    @property
-    def expects_probabilities(self) -> bool:
-        """Whether outputs that are not probabilities deserve a warning (classification
-        mode, where mode='regression' is the choice for scores)."""
-        return self.classification
 
     @property
     def feature_names(self) -> Sequence[str] | None:  # type: ignore[override]

@@ -16,7 +16,7 @@ import numpy as np
 from .._random import RandomState
 from .._validation import as_float_array, check_names, check_positive_float, lookup
 from ..engine import run
-from ..engine.adaptive import AutoSamples, Draw
+from ..engine.adaptive import AutoSamples
 from ..errors import InputError
 from ..explanation import Explanation
 from ..explanation_set import ExplanationSet
@@ -24,7 +24,7 @@ from ..kernels import get_kernel
 from ..selection import FEATURE_SELECTIONS
 from ._encoder import RowEncoder
 from ._frames import FrameEncoder, is_frame
-from ._plan import TabularOptions, TabularPlan, row_draws
+from ._plan import TabularOptions, TabularPlan
 from ._sampling import DEFAULT_SAMPLER, TableSampler
 from .discretize import DISCRETIZERS, Discretizer
 
@@ -367,18 +367,6 @@ model_regressor, sampling_method, random_state, sampler
         return run.iter_explanations(plan, predict_fn, instances, options)
 
     explain_instance = explain
-
-    def _neighbourhood(
-        self,
-        row: np.ndarray,
-        rng: np.random.Generator,
-        sampler: str,
-        sampling_method: str,
-        distance_metric: str | Callable[..., Any],
-    ) -> tuple[Callable[[], Draw], Callable[..., np.ndarray]]:
-        """``new_draw()`` (a stream's ``draw(n, first)``) and ``weigh(samples)`` around
-        ``row`` (kept for the tests)."""
-        return row_draws(self, row, rng, sampler, sampling_method, distance_metric)
 
 
 _STAT_KEYS = ("bins", "feature_frequencies", "feature_values", "maxs", "means", "mins", "stds")

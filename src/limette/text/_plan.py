@@ -19,7 +19,7 @@ import numpy as np
 from ..engine.binary import Setup, binary_draws, check_sampler
 from ..engine.chunk import Neighbourhood
 from ..engine.plan import FitOptions, compose_deferred
-from ..engine.run import Draws, Options, SamplingPlan, check_num_samples
+from ..engine.run import Draws, ModePlan, Options, SamplingPlan, check_num_samples
 from ..errors import InputError
 from ..kernels import get_distance
 from ..sampling import DEFAULT_SCHEME, UniformCountSampler
@@ -56,7 +56,7 @@ BATCH_BYTES = 1 << 24
 
 
 @dataclass(frozen=True, eq=False)
-class TextPlan(SamplingPlan):
+class TextPlan(ModePlan, SamplingPlan):
     """One call's options, bound to a :class:`~limette.text.TextExplainer`; picklable."""
 
     explainer: TextSource
@@ -79,16 +79,6 @@ class TextPlan(SamplingPlan):
             num_samples=check_num_samples(options.num_samples),
             sampler=check_sampler(options.sampler),
         )
-
-    @property
-    def classification(self) -> bool:
-        return bool(self.explainer.classification_)
-
-    @property
-    def expects_probabilities(self) -> bool:
-        """Whether outputs that are not probabilities deserve a warning (classification
-        mode, where mode='regression' is the choice for scores)."""
-        return self.classification
 
     def draws(self, instance: Any, rng: np.random.Generator) -> Draws:
         """lime's text sampling: a uniformly drawn number of words switched off."""

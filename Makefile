@@ -35,12 +35,12 @@ DOCS_OUT ?= docs/_build/html
 
 docs: $(STAMP)
 	rm -rf docs/auto_examples docs/api/generated docs/_reports
-	$(BIN)/sphinx-build -W --keep-going -q -b html docs $(DOCS_OUT)
+	$(BIN)/sphinx-build -E -W --keep-going -q -b html docs $(DOCS_OUT)
 	@echo "docs: open $(DOCS_OUT)/index.html"
 
 docs-quick: $(STAMP)
 	rm -rf docs/auto_examples docs/api/generated docs/_reports
-	LIMETTE_DOCS_QUICK=1 $(BIN)/sphinx-build -W --keep-going -q -b html docs $(DOCS_OUT)
+	LIMETTE_DOCS_QUICK=1 $(BIN)/sphinx-build -E -W --keep-going -q -b html docs $(DOCS_OUT)
 
 # The suite again on the oldest core dependencies pyproject.toml admits (tests that need
 # an extra skip there); its own environment, .venv-min.

@@ -95,10 +95,7 @@ class WeightedDesign:
     def cross(self) -> np.ndarray:
         """``Xcᵀ W Yc``, the weighted centred cross products (``d × k``)."""
         if self.wide:
-            weighted = self.w[:, None] * (self.Y - self.y_mean)
-            return _wide.transposed_times(self.X, weighted) - np.outer(
-                self.x_mean, weighted.sum(axis=0)
-            )
+            return self._back(None, self.w[:, None] * (self.Y - self.y_mean))
         centred_y = self.Y - self.y_mean
         if self._root_w is not None:
             centred_y = centred_y * self._root_w[:, None]
@@ -185,21 +182,14 @@ class WeightedDesign:
         if not self.wide:
             return np.asarray(self.gram[features])
         centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
-        weighted = self.w[:, None] * centred
-        rows = _wide.transposed_times(self.X, weighted) - np.outer(
-            self.x_mean, weighted.sum(axis=0)
-        )
-        return np.asarray(rows.T)
+        return self._back(None, self.w[:, None] * centred).T
 
     def gram_times(self, features: np.ndarray, coef: np.ndarray) -> np.ndarray:
         """``G[:, features] @ coef`` (``d × k``) for ``coef`` of ``len(features) × k``."""
         if not self.wide:
             return np.asarray(self.gram[:, features] @ coef)
         explained = _wide.times(self._columns(features), coef) - self.x_mean[features] @ coef
-        weighted = self.w[:, None] * explained
-        return np.asarray(
-            _wide.transposed_times(self.X, weighted) - np.outer(self.x_mean, weighted.sum(axis=0))
-        )
+        return self._back(None, self.w[:, None] * explained)
 
     @cached_property
     def gram_diagonal(self) -> np.ndarray:
@@ -229,12 +219,13 @@ class WeightedDesign:
     def _kernel(self) -> SharedKernel:
         return self.kernel if self.kernel is not None else SharedKernel(self.X)
 
-    def _back(self, features: np.ndarray, dual: np.ndarray) -> np.ndarray:
-        """``Xcᵀ dual`` on the columns ``features``: ``(len(features), ...)``."""
-        columns = self._columns(features)
+    def _back(self, features: np.ndarray | None, dual: np.ndarray) -> np.ndarray:
+        """``Xcᵀ dual`` on the columns ``features`` (all of them for ``None``):
+        ``(len(features), ...)``."""
+        columns = self.X if features is None else self._columns(features)
+        mean = self.x_mean if features is None else self.x_mean[features]
         return np.asarray(
-            _wide.transposed_times(columns, dual)
-            - np.multiply.outer(self.x_mean[features], dual.sum(axis=0))
+            _wide.transposed_times(columns, dual) - np.multiply.outer(mean, dual.sum(axis=0))
         )
 
     def _dual_ridge(self, alpha: float, features: np.ndarray, targets: np.ndarray) -> np.ndarray:

@@ -162,14 +162,14 @@ class WeightedDesign:
         if not self.wide:
             return np.asarray(self.gram[np.ix_(features, features)])
         if self._root_w is None:
-            centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
+            centred = self._centred_columns(features)
             return np.asarray((centred * self.w[:, None]).T @ centred)
         scaled = self.scaled_columns(features)
         return np.asarray(scaled.T @ scaled)
 
     def scaled_columns(self, features: np.ndarray) -> np.ndarray:
         """``√W Xc`` on the columns ``features`` (``n × len(features)``, float64)."""
-        centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
+        centred = self._centred_columns(features)
         centred *= self._nonnegative_root()[:, None]
         return centred
 
@@ -181,7 +181,7 @@ class WeightedDesign:
         """Rows ``features`` of the Gram matrix (``len(features) × d``)."""
         if not self.wide:
             return np.asarray(self.gram[features])
-        centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
+        centred = self._centred_columns(features)
         return self._back(None, self.w[:, None] * centred).T
 
     def gram_times(self, features: np.ndarray, coef: np.ndarray) -> np.ndarray:
@@ -197,6 +197,10 @@ class WeightedDesign:
         if not self.wide:
             return np.diagonal(self.gram).copy()
         return _wide.weighted_square_sums(self.X, self.w, self.x_mean)
+
+    def _centred_columns(self, features: np.ndarray) -> np.ndarray:
+        """``Xc`` on the columns ``features`` (``n × len(features)``, a new float64 array)."""
+        return np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
 
     def _columns(self, features: np.ndarray) -> np.ndarray:
         if len(features) == self.n_features and (features == np.arange(len(features))).all():

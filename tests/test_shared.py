@@ -125,3 +125,33 @@ def test_rows_keep_their_place_in_the_call(cancer, rows, batch_size):
     for i, row in enumerate(rows):
         alone = explainer.explain(row, tail_sensitive, num_samples=301, batch_size=batch_size)
         assert same(many[i], alone)
+
+
+class Reusing:
+    """The model, returning a view into one output buffer it overwrites on every call."""
+
+    def __init__(self, model):
+        self.model, self.buffer, self.calls = model, None, []
+
+    def __call__(self, rows):
+        self.calls.append(len(rows))
+        out = self.model(rows)
+        if self.buffer is None or len(self.buffer) < len(out):
+            self.buffer = np.empty((max(len(out), 512), out.shape[1]))
+        self.buffer[: len(out)] = out
+        return self.buffer[: len(out)]
+
+
+@pytest.mark.parametrize("batch_size", [64, None])
+def test_shared_rows_survive_a_model_that_reuses_its_output_buffer(cancer, rows, batch_size):
+    explainer = TabularExplainer(cancer.data[:400], random_state=6)
+    expected = explainer.explain_many(
+        rows, smooth_model, num_samples=SAMPLES, batch_size=batch_size
+    )
+    model = Reusing(smooth_model)
+    many = explainer.explain_many(rows, model, num_samples=SAMPLES, batch_size=batch_size)
+    size = batch_size or SAMPLES
+    shared_calls = -(-SAMPLES // size)
+    assert len(model.calls) == shared_calls + 1  # the shared rows, then every row 0 in one call
+    assert all(same(a, b) for a, b in zip(many, expected))
+    assert np.abs(many[0].coef).max() > 0

@@ -95,10 +95,7 @@ class WeightedDesign:
     def cross(self) -> np.ndarray:
         """``Xcᵀ W Yc``, the weighted centred cross products (``d × k``)."""
         if self.wide:
-            weighted = self.w[:, None] * (self.Y - self.y_mean)
-            return _wide.transposed_times(self.X, weighted) - np.outer(
-                self.x_mean, weighted.sum(axis=0)
-            )
+            return self._back(None, self.w[:, None] * (self.Y - self.y_mean))
         centred_y = self.Y - self.y_mean
         if self._root_w is not None:
             centred_y = centred_y * self._root_w[:, None]
@@ -165,14 +162,14 @@ class WeightedDesign:
         if not self.wide:
             return np.asarray(self.gram[np.ix_(features, features)])
         if self._root_w is None:
-            centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
+            centred = self._centred_columns(features)
             return np.asarray((centred * self.w[:, None]).T @ centred)
         scaled = self.scaled_columns(features)
         return np.asarray(scaled.T @ scaled)
 
     def scaled_columns(self, features: np.ndarray) -> np.ndarray:
         """``√W Xc`` on the columns ``features`` (``n × len(features)``, float64)."""
-        centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
+        centred = self._centred_columns(features)
         centred *= self._nonnegative_root()[:, None]
         return centred
 
@@ -184,22 +181,15 @@ class WeightedDesign:
         """Rows ``features`` of the Gram matrix (``len(features) × d``)."""
         if not self.wide:
             return np.asarray(self.gram[features])
-        centred = np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
-        weighted = self.w[:, None] * centred
-        rows = _wide.transposed_times(self.X, weighted) - np.outer(
-            self.x_mean, weighted.sum(axis=0)
-        )
-        return np.asarray(rows.T)
+        centred = self._centred_columns(features)
+        return self._back(None, self.w[:, None] * centred).T
 
     def gram_times(self, features: np.ndarray, coef: np.ndarray) -> np.ndarray:
         """``G[:, features] @ coef`` (``d × k``) for ``coef`` of ``len(features) × k``."""
         if not self.wide:
             return np.asarray(self.gram[:, features] @ coef)
         explained = _wide.times(self._columns(features), coef) - self.x_mean[features] @ coef
-        weighted = self.w[:, None] * explained
-        return np.asarray(
-            _wide.transposed_times(self.X, weighted) - np.outer(self.x_mean, weighted.sum(axis=0))
-        )
+        return self._back(None, self.w[:, None] * explained)
 
     @cached_property
     def gram_diagonal(self) -> np.ndarray:
@@ -207,6 +197,10 @@ class WeightedDesign:
         if not self.wide:
             return np.diagonal(self.gram).copy()
         return _wide.weighted_square_sums(self.X, self.w, self.x_mean)
+
+    def _centred_columns(self, features: np.ndarray) -> np.ndarray:
+        """``Xc`` on the columns ``features`` (``n × len(features)``, a new float64 array)."""
+        return np.asarray(self.X[:, features], dtype=float) - self.x_mean[features]
 
     def _columns(self, features: np.ndarray) -> np.ndarray:
         if len(features) == self.n_features and (features == np.arange(len(features))).all():
@@ -229,12 +223,13 @@ class WeightedDesign:
     def _kernel(self) -> SharedKernel:
         return self.kernel if self.kernel is not None else SharedKernel(self.X)
 
-    def _back(self, features: np.ndarray, dual: np.ndarray) -> np.ndarray:
-        """``Xcᵀ dual`` on the columns ``features``: ``(len(features), ...)``."""
-        columns = self._columns(features)
+    def _back(self, features: np.ndarray | None, dual: np.ndarray) -> np.ndarray:
+        """``Xcᵀ dual`` on the columns ``features`` (all of them for ``None``):
+        ``(len(features), ...)``."""
+        columns = self.X if features is None else self._columns(features)
+        mean = self.x_mean if features is None else self.x_mean[features]
         return np.asarray(
-            _wide.transposed_times(columns, dual)
-            - np.multiply.outer(self.x_mean[features], dual.sum(axis=0))
+            _wide.transposed_times(columns, dual) - np.multiply.outer(mean, dual.sum(axis=0))
         )
 
     def _dual_ridge(self, alpha: float, features: np.ndarray, targets: np.ndarray) -> np.ndarray:

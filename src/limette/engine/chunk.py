@@ -30,12 +30,12 @@ import numpy as np
 
 from .._random import instance_generator
 from .._validation import check_probabilities
-from ..errors import LimetteError, ModelCallError
+from ..errors import LimetteError
 from ..explanation import Explanation
 from .adaptive import AutoSamples
 from .batching import BatchSearch, BatchSize, rows_per_call
 from .evaluate import call_model, place
-from .shared import SharedNeighbourhood, shared_neighbourhood
+from .shared import SharedNeighbourhood, call_twice, shared_neighbourhood
 from .workspace import reusing_arrays
 
 Outcome = tuple[int, "Explanation | BaseException"]
@@ -265,10 +265,9 @@ class _Chunk:
             start = rows.stop
             where = f"samples {rows.start}..{rows.stop - 1} of {n}"
             try:
-                try:
-                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
-                except ModelCallError:  # a flaky model gets a second chance
-                    part = self._call([waiting.hood.inputs[rows]], rows.stop - rows.start, where)
+                part = call_twice(
+                    self._call, [waiting.hood.inputs[rows]], rows.stop - rows.start, where
+                )
                 waiting.outputs = place(waiting.outputs, part, rows, n, self._name)
             except Exception as error:
                 waiting.error = error

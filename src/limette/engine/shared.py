@@ -77,7 +77,7 @@ def shared_neighbourhood(
             size = min(batch_size or n, n) or 1
             parts = [  # copied at once: a model may reuse its output buffer
                 np.array(
-                    _twice(
+                    call_twice(
                         call,
                         [shared.inputs[start : min(start + size, n)]],
                         min(start + size, n) - start,
@@ -95,7 +95,7 @@ def shared_neighbourhood(
         return scored
 
 
-def _twice(
+def call_twice(
     call: Callable[[list[Any], int, str], np.ndarray], pieces: list[Any], rows: int, where: str
 ) -> np.ndarray:
     """``call``, tried once more when the model raises (a flaky model's second chance)."""

@@ -125,6 +125,21 @@ def rows_of(value: Any) -> int:
     return int(ti.as_tuple(value)[0].shape[0])
 
 
+def forward_values(
+    forward_func: Callable[..., Any],
+    x: ti.TensorInputs,
+    batch: tuple[Any, ...],
+    args: Any,
+    target: Any,
+) -> tuple[np.ndarray, int]:
+    """``forward_func`` on a batch of perturbed inputs: its ``target`` outputs as a flat
+    NumPy array, and the number of perturbations in the batch."""
+    m = rows_of(batch) // x.batch_size
+    with no_grad(x.torch):
+        out = forward_func(*batch, *ti.expand_args(args, m))
+    return ti.to_numpy(ti.select_target(out, target, x.batch_size, "forward_func")), m
+
+
 def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Coefficients ``(B, d)`` of ``model`` fitted to ``Z`` (``(B, n, d)`` or shared
     ``(n, d)``), targets ``Y`` (``B × n``) and weights ``W`` (``B × n``)."""
@@ -300,10 +315,7 @@ class LimeBase:
             return tuple(a[start:stop] for a in stacked)
 
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
-            m = rows_of(batch) // size
-            with no_grad(x.torch):
-                out = self.forward_func(*batch, *ti.expand_args(args, m))
-            values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
+            values, m = forward_values(self.forward_func, x, batch, args, target)
             if values.size != m:
                 raise ModelOutputError(
                     f"forward_func returned {values.size} values for {m} perturbations; "

@@ -36,9 +36,9 @@ from ._lime_base import (
     ExpKernelSimilarity,
     LimeBase,
     fit_interpretable,
+    forward_values,
     get_exp_kernel_similarity_function,
     no_grad,
-    rows_of,
 )
 from ._units import Units, masked_transform, user_similarity_weights
 
@@ -333,10 +333,7 @@ class Lime(LimeBase):
         bar = model_call_progress(type(self), -(-n // per_eval), progress)
 
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
-            m = rows_of(batch) // size
-            with no_grad(x.torch):
-                out = self.forward_func(*batch, *ti.expand_args(args, m))
-            values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
+            values, m = forward_values(self.forward_func, x, batch, args, target)
             if values.size != m * units:
                 raise ModelOutputError(
                     f"forward_func returned {values.size} values for {m} perturbations of "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from .._random import RandomState
 from .._validation import check_positive_float, check_positive_int, lookup
 from ..engine import wide as _wide
 from ..engine.evaluate import evaluate
+from ..engine.plan import concat_inputs
 from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
@@ -111,14 +112,6 @@ def get_exp_kernel_similarity_function(
     ('euclidean', 2.0)
     """
     return ExpKernelSimilarity(distance_mode, kernel_width)
-
-
-def _cat(parts: Sequence[Any]) -> Any:
-    if ti.is_torch(parts[0]):
-        import torch
-
-        return torch.cat(list(parts), dim=0)
-    return np.concatenate(parts, axis=0)
 
 
 def rows_of(value: Any) -> int:
@@ -307,7 +300,7 @@ class LimeBase:
         """Draw ``n`` perturbations with the user's functions; return ``Z``, ``y``, ``w``."""
         original = x.output(x.arrays)
         interps, inputs, weights = self._draw(x, original, n, random_state, kwargs)
-        stacked = tuple(_cat([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
+        stacked = tuple(concat_inputs([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
         size = x.batch_size
 
         def compose(rows: np.ndarray) -> tuple[Any, ...]:
@@ -397,7 +390,7 @@ class LimeBase:
             if rows_of(out) != m * x.batch_size and m > 1:
                 out = x.output(
                     tuple(
-                        _cat(p)
+                        concat_inputs(list(p))
                         for p in zip(
                             *(
                                 ti.as_tuple(transform(interp[i : i + 1], original, **kwargs))
@@ -423,7 +416,7 @@ class LimeBase:
                 )
                 for i in range(m)
             ]
-            interp = _cat([p if p.ndim > 1 else p.reshape(1, -1) for p in parts])
+            interp = concat_inputs([p if p.ndim > 1 else p.reshape(1, -1) for p in parts])
         return interp, model_input
 
     def _similarity(

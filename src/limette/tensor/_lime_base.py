@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from .._random import RandomState
 from .._validation import check_positive_float, check_positive_int, lookup
 from ..engine import wide as _wide
 from ..engine.evaluate import evaluate
+from ..engine.plan import concat_inputs
 from ..errors import InputError, ModelOutputError
 from ..kernels import exponential_kernel
 from ..surrogates import as_surrogate, fit_stacked
@@ -113,16 +114,23 @@ def get_exp_kernel_similarity_function(
     return ExpKernelSimilarity(distance_mode, kernel_width)
 
 
-def _cat(parts: Sequence[Any]) -> Any:
-    if ti.is_torch(parts[0]):
-        import torch
-
-        return torch.cat(list(parts), dim=0)
-    return np.concatenate(parts, axis=0)
-
-
 def rows_of(value: Any) -> int:
     return int(ti.as_tuple(value)[0].shape[0])
+
+
+def forward_values(
+    forward_func: Callable[..., Any],
+    x: ti.TensorInputs,
+    batch: tuple[Any, ...],
+    args: Any,
+    target: Any,
+) -> tuple[np.ndarray, int]:
+    """``forward_func`` on a batch of perturbed inputs: its ``target`` outputs as a flat
+    NumPy array, and the number of perturbations in the batch."""
+    m = rows_of(batch) // x.batch_size
+    with no_grad(x.torch):
+        out = forward_func(*batch, *ti.expand_args(args, m))
+    return ti.to_numpy(ti.select_target(out, target, x.batch_size, "forward_func")), m
 
 
 def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -292,7 +300,7 @@ class LimeBase:
         """Draw ``n`` perturbations with the user's functions; return ``Z``, ``y``, ``w``."""
         original = x.output(x.arrays)
         interps, inputs, weights = self._draw(x, original, n, random_state, kwargs)
-        stacked = tuple(_cat([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
+        stacked = tuple(concat_inputs([chunk[j] for chunk in inputs]) for j in range(len(x.arrays)))
         size = x.batch_size
 
         def compose(rows: np.ndarray) -> tuple[Any, ...]:
@@ -300,10 +308,7 @@ class LimeBase:
             return tuple(a[start:stop] for a in stacked)
 
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
-            m = rows_of(batch) // size
-            with no_grad(x.torch):
-                out = self.forward_func(*batch, *ti.expand_args(args, m))
-            values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
+            values, m = forward_values(self.forward_func, x, batch, args, target)
             if values.size != m:
                 raise ModelOutputError(
                     f"forward_func returned {values.size} values for {m} perturbations; "
@@ -385,7 +390,7 @@ class LimeBase:
             if rows_of(out) != m * x.batch_size and m > 1:
                 out = x.output(
                     tuple(
-                        _cat(p)
+                        concat_inputs(list(p))
                         for p in zip(
                             *(
                                 ti.as_tuple(transform(interp[i : i + 1], original, **kwargs))
@@ -411,7 +416,7 @@ class LimeBase:
                 )
                 for i in range(m)
             ]
-            interp = _cat([p if p.ndim > 1 else p.reshape(1, -1) for p in parts])
+            interp = concat_inputs([p if p.ndim > 1 else p.reshape(1, -1) for p in parts])
         return interp, model_input
 
     def _similarity(

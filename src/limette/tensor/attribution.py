@@ -36,9 +36,8 @@ from ._lime_base import (
     ExpKernelSimilarity,
     LimeBase,
     fit_interpretable,
+    forward_values,
     get_exp_kernel_similarity_function,
-    no_grad,
-    rows_of,
 )
 from ._units import Units, masked_transform, user_similarity_weights
 
@@ -245,9 +244,7 @@ class Lime(LimeBase):
         """Whether ``forward_func`` returns one value for the whole batch (Captum's test)."""
         if x.batch_size == 1:
             return False
-        with no_grad(x.torch):
-            out = self.forward_func(*x.arrays, *ti.expand_args(args, 1))
-        size = ti.to_numpy(ti.select_target(out, target, x.batch_size, "forward_func")).size
+        size = forward_values(self.forward_func, x, x.arrays, args, target)[0].size
         if size not in (1, x.batch_size):
             raise ModelOutputError(
                 f"forward_func returned {size} values for {x.batch_size} examples; expected "
@@ -333,10 +330,7 @@ class Lime(LimeBase):
         bar = model_call_progress(type(self), -(-n // per_eval), progress)
 
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
-            m = rows_of(batch) // size
-            with no_grad(x.torch):
-                out = self.forward_func(*batch, *ti.expand_args(args, m))
-            values = ti.to_numpy(ti.select_target(out, target, size, "forward_func"))
+            values, m = forward_values(self.forward_func, x, batch, args, target)
             if values.size != m * units:
                 raise ModelOutputError(
                     f"forward_func returned {values.size} values for {m} perturbations of "

@@ -142,12 +142,17 @@ def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -
         return np.stack([_fit_captum_model(model, X[b], Y[b], W[b]) for b in range(B)])
     surrogate = as_surrogate(model)
     # shared masks and weights; a wide design keeps its n × n solves (no d × d matrix)
-    if Z.ndim == 2 and B > 1 and Z.shape[1] <= Z.shape[0] and (W == W[0]).all():
+    if Z.ndim == 2 and B > 1 and Z.shape[1] <= Z.shape[0] and _shared_rows(W):
         coef = shared_fit(surrogate, Z, W[0], Y)
         if coef is not None:
             return coef
-    coef, _ = fit_stacked(surrogate, StackedDesign(X, Y[..., None], W))
+    coef, _ = fit_stacked(surrogate, StackedDesign(X, Y[..., None], np.ascontiguousarray(W)))
     return coef[:, 0, :]
+
+
+def _shared_rows(W: np.ndarray) -> bool:
+    """Whether every row of ``W`` is the first (free for a broadcast row)."""
+    return W.strides[0] == 0 or bool((W == W[0]).all())
 
 
 def _fit_captum_model(model: Any, Z: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:

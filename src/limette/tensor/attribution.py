@@ -221,7 +221,7 @@ class Lime(LimeBase):
             self.interpretable_model,
             Z if wide else Z[..., present],  # no copy of wide samples
             outputs.T,
-            np.ascontiguousarray(W),
+            W,  # a broadcast when the examples share their weights
         )
         coef[~ti.present_per_example(mask, x.batch_size, aggregate)] = 0.0
         if not return_input_shape:

@@ -69,7 +69,7 @@ def test_estimate_matches_the_simulated_truth_of_a_gaussian_coefficient_vector(s
     assert 0.85 < truth < 0.99
     # within 0.06; near 1 it leans low (a noisy covariance spreads the simulated runs)
     assert np.mean(estimates) == pytest.approx(truth, abs=0.06)
-    if scale == 1.0:  # the jackknife standard error against the estimates' own spread
+    if scale == 1.0:  # the bootstrap standard error against the estimates' own spread
         errors = np.array([model.standard_error() for model in models])
         assert 0.5 < np.mean(errors) / np.std(estimates) < 2.0
 

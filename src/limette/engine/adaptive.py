@@ -9,7 +9,7 @@ the explanation is fitted on all of them. After each batch
 the pooled samples and on each replicate, and estimates the expected re-draw Jaccard from
 the replicates' spread; sampling stops when the estimate reaches the target. Otherwise the
 same model says how many samples would reach it (variance falling like ``1 / n``), and the
-next batch goes there: at least a quarter of ``batch``, at most doubling the sample, up
+next batch goes there: at least a quarter of ``batch``, at most half the sample so far, up
 to ``max_samples``. Batches come from fixed streams, so a seed gives the same explanation
 every time, alone or in ``explain_many``.
 
@@ -38,6 +38,8 @@ Draw = Callable[[int, bool], tuple[np.ndarray, Any]]
 
 #: Standard errors the estimate must clear the target by.
 CAUTION = 0.5
+#: A batch adds at most this share of the samples drawn so far (the looks' grid).
+GROWTH = 0.5
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def adaptive_samples(
             break
         wanted = estimate.samples_for(rule.target, used, rule.max_samples) - used
         smallest = max(rule.batch // 4, rule.replicates)
-        size = int(min(max(wanted, smallest), used, rule.max_samples - used))
+        size = int(min(max(wanted, smallest), GROWTH * used, rule.max_samples - used))
     info = {
         "num_samples": "auto",
         "samples_used": used,

@@ -328,7 +328,8 @@ def auto_section(args: argparse.Namespace) -> None:
         "mean \\|reported - measured\\| over sizes |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    errors, gaps, ratios, below = [], [], [], 0
+    seed_sets = [int(start) for start in args.auto_seed_sets.split(",")]
+    errors, gaps, ratios, below, robustness = [], [], [], 0, []
     for title, explainer, predict, row, label in auto_rows(args.quick):
 
         def run(num_samples, seed, explainer=explainer, predict=predict, row=row, label=label):
@@ -339,7 +340,8 @@ def auto_section(args: argparse.Namespace) -> None:
             tops = {int(j) for j, _ in e.as_map()[e.labels[label_index]][:5]}
             return tops, e.metadata
 
-        autos = [run("auto", 1000 + s) for s in range(reruns)]
+        sets = [[run("auto", start + s) for s in range(reruns)] for start in seed_sets]
+        autos = sets[0]
         used = [m["samples_used"] for _, m in autos]
         reported = np.array([m["redraw_jaccard"] for _, m in autos])
         se = np.mean([m["redraw_jaccard_se"] for _, m in autos])
@@ -370,6 +372,7 @@ def auto_section(args: argparse.Namespace) -> None:
             f"{ratio:.2f}× | {gap:.3f} |",
             flush=True,
         )
+        robustness.append((title, crossing, sets))
         print(
             f"<!-- {title}: per size (n, measured J, estimate - measured): "
             + ", ".join(f"({n}, {j:.3f}, {g:+.3f})" for (n, j, _, _), g in zip(grid, gap_rows))
@@ -382,6 +385,35 @@ def auto_section(args: argparse.Namespace) -> None:
         f"{np.mean(gaps):.3f}; auto samples / crossing (rows below the cap): "
         + (f"{min(ratios):.2f}-{max(ratios):.2f}×" if ratios else "n/a")
     )
+    if len(seed_sets) > 1:
+        auto_seed_sets(seed_sets, robustness)
+
+
+def auto_seed_sets(seed_sets, robustness):
+    """Per row and set of re-run seeds: median samples of ``auto`` over the crossing,
+    and the measured top-5 Jaccard of those re-runs (rows where most re-runs stopped at
+    the target)."""
+    print(f"\nThe same re-runs from other seeds (first seeds {seed_sets}): auto / crossing "
+          "(measured J of the re-runs); '(cap)' where most re-runs reached the cap\n")  # fmt: skip
+    print("| row | " + " | ".join(f"seeds {s}+" for s in seed_sets) + " |")
+    print("|---|" + "---|" * len(seed_sets))
+    within = np.zeros(len(seed_sets), dtype=int)
+    counted = np.zeros(len(seed_sets), dtype=int)
+    for title, crossing, sets in robustness:
+        cells = []
+        for i, autos in enumerate(sets):
+            used = [m["samples_used"] for _, m in autos]
+            capped = sum(m["stop_reason"] == "max_samples" for _, m in autos)
+            ratio = np.median(used) / crossing if crossing else float("nan")
+            measured = jaccards([top for top, _ in autos]).mean()
+            if capped > len(autos) // 2 or not crossing:
+                cells.append(f"(cap) ({measured:.3f})")
+                continue
+            counted[i] += 1
+            within[i] += ratio <= 1.5
+            cells.append(f"{ratio:.2f}× ({measured:.3f})")
+        print(f"| {title} | " + " | ".join(cells) + " |", flush=True)
+    print("| within 1.5× | " + " | ".join(f"{w} of {c}" for w, c in zip(within, counted)) + " |")
 
 
 def tie_runs(args: argparse.Namespace) -> None:
@@ -866,6 +898,11 @@ def main() -> None:
         "replicates, and image-crossing for a GPU, only when named)",
     )
     parser.add_argument("--device", default="cpu", help="torch device of image-crossing")
+    parser.add_argument(
+        "--auto-seed-sets",
+        default="1000",
+        help="first seeds of the auto section's sets of re-runs (comma-separated; 1000)",
+    )
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     print(machine())

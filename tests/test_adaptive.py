@@ -43,6 +43,9 @@ def test_a_tie_runs_to_the_cap_and_says_so(linear):
     assert e.metadata["samples_used"] == e.num_samples == 3000
     # a coin flip between two features (two runs agree half the time): below the target
     assert e.metadata["redraw_jaccard"] < 0.9
+    # each look adds at most half the samples so far: 500 → 3000 takes at least
+    # ceil(log(6) / log(1.5)) = 5 batches after the first
+    assert e.metadata["looks"] >= 6
 
 
 def test_auto_is_deterministic_and_recorded(cancer, cancer_forest):

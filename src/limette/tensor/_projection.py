@@ -42,12 +42,13 @@ def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _ridge(Z: np.ndarray, w: np.ndarray, Y: np.ndarray, alpha: float) -> np.ndarray:
     """``(Xcᵀ W Xc + αI)⁻¹ Xcᵀ W y`` for every ``y`` (centring ``y`` is not needed,
-    ``Xcᵀ W 1 = 0``): one product ``Y (W Xc)`` for the batch, then the system's inverse."""
+    ``Xcᵀ W 1 = 0``): one product ``Y (W Xc)`` for the batch, then one solve with the
+    ``B`` moments as right-hand sides."""
     xc = Z - (w @ Z) / w.sum()
     weighted = xc * w[:, None]
     A = weighted.T @ xc
     A[np.diag_indices(Z.shape[1])] += alpha
-    return np.asarray((Y @ weighted) @ _solve(A, np.eye(Z.shape[1])))
+    return _solve(A, (Y @ weighted).T).T
 
 
 def _constrained(Z: np.ndarray, w: np.ndarray, Y: np.ndarray) -> np.ndarray | None:

@@ -37,7 +37,7 @@ __all__ = ["AutoSamples", "adaptive_samples", "as_auto", "binary_draw", "sample_
 Draw = Callable[[int, bool], tuple[np.ndarray, Any]]
 
 #: Standard errors the estimate must clear the target by.
-CAUTION = 0.5
+CAUTION = 1.0
 #: A batch adds at most this share of the samples drawn so far (the looks' grid).
 GROWTH = 0.5
 

@@ -230,8 +230,9 @@ def check_names(names: Sequence[Any] | None, n: int, argument: str) -> list[str]
     return names
 
 
-def warn_user(message: str, category: type[LimetteWarning] = LimetteWarning) -> None:
-    """Issue a :class:`~limette.errors.LimetteWarning` pointing at the user's line: the
+def warn_user(message: str, category: type[Warning] = LimetteWarning) -> None:
+    """Issue a warning (a :class:`~limette.errors.LimetteWarning` unless ``category`` says
+    otherwise) pointing at the user's line: the
     first frame outside limette, however many of limette's frames and generators lie
     between (a fixed ``stacklevel`` breaks whenever a call path changes)."""
     package = os.path.dirname(os.path.abspath(__file__))

@@ -35,6 +35,7 @@ from .batching import BatchSearch, BatchSize
 from .chunk import Outcome, Plan, run_chunk
 from .evaluate import progress_bar
 from .faults import run_tasks
+from .relay import Relayed, RelayingFuture, recording
 from .threads import CallerThreads, own_openmp_thread, single_thread
 
 _ERRORS = {"raise": True, "collect": False}
@@ -95,11 +96,12 @@ def _portable(outcomes: list[Outcome]) -> list[Outcome]:
 
 def _remote_chunk(
     payload: Any, instances: Sequence[Any], indices: Sequence[int], batch_size: BatchSize
-) -> list[Outcome]:
-    """One chunk on a worker, with one BLAS thread."""
+) -> Relayed:
+    """One chunk on a worker, with one BLAS thread; what it warns travels back with it."""
     plan, predict_fn = _unship(payload)
-    with single_thread():
-        return _portable(run_chunk(plan, predict_fn, instances, indices, batch_size))
+    with single_thread(), recording() as caught:
+        outcomes = _portable(run_chunk(plan, predict_fn, instances, indices, batch_size))
+    return Relayed(outcomes, caught)
 
 
 def _thread_chunk(
@@ -165,6 +167,7 @@ class _Submitter:
         self.generation = 0
         self.owned: list[Executor] = []  # replacement pools, shut down at close
         self.scattered: list[Any] = []
+        self.seen: set[tuple[type[Warning], str]] = set()  # the workers' warnings, shown once
         if self.client is not None:
             check_allocator(self.client)
             self.payload = self._scatter()
@@ -196,11 +199,18 @@ class _Submitter:
 
     def submit(self, instances: Sequence[Any], indices: list[int]) -> Any:
         if self.client is not None:
-            return self.client.submit(
+            future = self.client.submit(
                 _remote_chunk, self.payload, instances, indices, self.batch_size, pure=False
             )
-        task = _thread_chunk if isinstance(self.executor, ThreadPoolExecutor) else _remote_chunk
-        return self.executor.submit(task, self.payload, instances, indices, self.batch_size)
+        elif isinstance(self.executor, ThreadPoolExecutor):  # warnings reach the caller
+            return self.executor.submit(
+                _thread_chunk, self.payload, instances, indices, self.batch_size
+            )
+        else:
+            future = self.executor.submit(
+                _remote_chunk, self.payload, instances, indices, self.batch_size
+            )
+        return RelayingFuture(future, self.seen)
 
     def recover(self, error: BaseException, generation: int) -> None:
         if generation != self.generation:  # recovered since that chunk was submitted

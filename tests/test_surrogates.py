@@ -75,3 +75,18 @@ def test_stacked_ridge_is_batched_and_equals_the_per_design_fits(monkeypatch, al
     for b, fit in enumerate(reference):
         np.testing.assert_allclose(coef[b], fit.coef, rtol=0, atol=1e-12)
         np.testing.assert_allclose(intercept[b], fit.intercept, rtol=0, atol=1e-12)
+
+
+def test_a_lasso_stopped_by_max_iter_says_so(rng):
+    """An unconverged lasso warns (its weights are approximate); one that converges is
+    silent (LimetteWarnings are errors in this suite) and matches scikit-learn."""
+    from limette.errors import SurrogateConvergenceWarning
+    from limette.surrogates import Lasso as OurLasso
+
+    X, Y, w = _problem(rng, k=1)
+    design, everything = WeightedDesign(X, Y, w), np.ones((1, 6), bool)
+    with pytest.warns(SurrogateConvergenceWarning, match="after 3 iterations"):
+        OurLasso(alpha=0.01, max_iter=3, tol=1e-12).fit(design, everything)
+    fit = OurLasso(alpha=0.01).fit(design, everything)
+    reference = Lasso(alpha=0.01, tol=1e-10).fit(X, Y[:, 0], sample_weight=w * len(w) / w.sum())
+    np.testing.assert_allclose(fit.coef[0], reference.coef_, rtol=0, atol=1e-4)

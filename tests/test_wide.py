@@ -289,3 +289,16 @@ def test_constrained_least_squares_matches_the_kkt_form(dtype):
         assert fit.intercept[k] == pytest.approx(Y[1, k], abs=1e-12)
         assert fit.coef[k, columns].sum() == pytest.approx(Y[0, k] - Y[1, k], abs=1e-10)
     assert not fit.coef[1, :5].any()
+
+
+def test_a_wide_lasso_that_runs_out_of_rounds_says_so():
+    """Coordinate descent held to one sweep a round cannot reach a tolerance of 1e-15 in
+    the working set's rounds: the fit warns instead of returning approximate weights
+    silently."""
+    from limette.errors import SurrogateConvergenceWarning
+
+    X, Y, w = _data(k=1)
+    design = WeightedDesign(X, Y, w)
+    assert design.wide
+    with pytest.warns(SurrogateConvergenceWarning, match="working-set rounds"):
+        Lasso(alpha=0.001, max_iter=1, tol=1e-15).fit(design, np.ones((1, 120), bool))

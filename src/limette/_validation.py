@@ -20,6 +20,7 @@ from .errors import (
     LimetteWarning,
     ModelOutputError,
     ModelOutputWarning,
+    SurrogateConvergenceWarning,
     TooFewSamplesWarning,
     UnknownOptionError,
 )
@@ -241,3 +242,12 @@ def warn_user(message: str, category: type[Warning] = LimetteWarning) -> None:
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
+
+
+def warn_unconverged(count: int, what: str) -> None:
+    """Say that the lasso stopped at its limit of ``count`` ``what`` before its tolerance."""
+    warn_user(
+        f"the lasso surrogate stopped after {count} {what} before reaching its tolerance: "
+        "its weights are approximate (raise max_iter or tol)",
+        SurrogateConvergenceWarning,
+    )

@@ -17,6 +17,7 @@ __all__ = [
     "ModelCallError",
     "ModelOutputError",
     "ModelOutputWarning",
+    "SurrogateConvergenceWarning",
     "TooFewSamplesWarning",
     "UnknownOptionError",
     "WorkerLostError",
@@ -76,6 +77,11 @@ class TooFewSamplesWarning(LimetteWarning):
 class ModelOutputWarning(LimetteWarning):
     """The model's output looks unlike what the mode expects (e.g. classification outputs
     that are not probabilities)."""
+
+
+class SurrogateConvergenceWarning(LimetteWarning):
+    """An iterative surrogate (the lasso) reached its iteration limit before its tolerance:
+    its weights are approximate. Raise ``max_iter`` or ``tol``."""
 
 
 class CategoricalNumbersWarning(LimetteWarning):

@@ -14,6 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._design import StackedDesign, WeightedDesign
+from ._validation import warn_unconverged
 from .engine.wide_fits import constrained_lstsq_kernel, lasso_working_set
 from .errors import InputError
 
@@ -166,10 +167,12 @@ def _lasso_gram(
         z_new = np.where(restart, new, new + ((t - 1.0) / t_new) * (new - coef))
         # a solved problem stops moving, so no problem depends on the others in the stack
         coef, z, t = (np.where(active, a, b) for a, b in ((new, coef), (z_new, z), (t_new, t)))
-        if iteration % 10 == 9:
+        if iteration % 10 == 9 or iteration == max_iter - 1:
             active &= ~(_lasso_gap(G, c, yy, coef, alpha) <= tol * yy)[:, None, :]
             if not active.any():
                 break
+    else:
+        warn_unconverged(max_iter, "iterations")
     return coef
 
 

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from .._design import WeightedDesign
+from .._validation import warn_unconverged
 from .wide import outer_gram, transposed_times
 
 __all__ = ["constrained_lstsq_kernel", "duality_gap", "lasso_working_set"]
@@ -103,6 +104,8 @@ def lasso_working_set(
             closeness[support] = np.inf
             size = min(len(features), max(n, 2 * len(support)))
             working = np.sort(np.argsort(-closeness, kind="stable")[:size])
+        else:
+            warn_unconverged(_ROUNDS, "working-set rounds")
     return coef
 
 

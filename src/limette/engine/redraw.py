@@ -182,12 +182,11 @@ class RedrawModel:
     def _bootstrap_error(self, label: int) -> float:
         coef = self.coef[:, label]
         first, second, centres = self._noises(label)
-        m, c = len(first), BOOTSTRAP_CENTRES
-        shifted = np.repeat(coef + centres[:c], m, axis=0)
-        values = top_k_jaccard(
-            shifted + np.tile(first, (c, 1)), shifted + np.tile(second, (c, 1)), self.k
-        )
-        return float(values.reshape(c, m).mean(axis=1).std(ddof=1))
+        values = [  # one centre at a time: M × d arrays, whatever the number of features
+            top_k_jaccard(centre + first, centre + second, self.k).mean()
+            for centre in coef + centres[:BOOTSTRAP_CENTRES]
+        ]
+        return float(np.std(values, ddof=1))
 
     def samples_for(self, target: float, used: int, most: int) -> int:
         """The fewest samples (from a grid of ``used`` times 1.25, 1.5, 2, 3, 4, ...) at

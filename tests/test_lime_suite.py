@@ -9,7 +9,7 @@ reviews. The test skips when the index cannot be reached.
 
 Three of lime's tests fail on lime 0.2.0.1 itself with today's libraries (pinned by
 :func:`test_lime_suite_on_lime`, which runs the same modules against the installed lime);
-every other one must pass on limette.
+one more is flaky on lime's own data (``FLAKY``); every other one must pass on limette.
 """
 
 from __future__ import annotations
@@ -41,6 +41,14 @@ LIME_FAILS = {
     "test_scikit_image.py::TestSegmentationAlgorithm::test_instanciate_segmentation_algorithm": (
         "calls skimage.segmentation.quickshift(random_seed=...) directly; scikit-image "
         "(0.26 here) calls the argument rng"
+    ),
+}
+#: Tests that lime's own data make flaky: allowed to fail on either side.
+FLAKY = {
+    "test_lime_tabular.py::TestLimeTabular::test_lime_explainer_entropy_discretizer": (
+        "splits iris without a random_state and asks for both petal features among the top "
+        "two; over 150 random splits that failed in 7 on lime itself and in 4 on limette "
+        "(a sepal feature second), and a run of lime failed it once even from a fixed seed"
     ),
 }
 TOTAL = 31
@@ -118,8 +126,9 @@ def run_suite(tests: Path, target: str) -> dict[str, str]:
 def test_lime_suite_on_limette(suite_dir: Path) -> None:
     outcomes = run_suite(suite_dir, "limette")
     failed = sorted(test for test, outcome in outcomes.items() if outcome != "PASSED")
-    assert set(failed) <= set(LIME_FAILS), failed
-    assert sum(outcome == "PASSED" for outcome in outcomes.values()) >= TOTAL - len(LIME_FAILS)
+    assert set(failed) <= set(LIME_FAILS) | set(FLAKY), failed
+    passed = sum(outcome == "PASSED" for outcome in outcomes.values())
+    assert passed >= TOTAL - len(LIME_FAILS) - len(FLAKY)
 
 
 def test_lime_suite_on_lime(suite_dir: Path) -> None:
@@ -127,4 +136,4 @@ def test_lime_suite_on_lime(suite_dir: Path) -> None:
     pytest.importorskip("lime")
     outcomes = run_suite(suite_dir, "lime")
     failed = {test for test, outcome in outcomes.items() if outcome != "PASSED"}
-    assert failed == set(LIME_FAILS)
+    assert set(LIME_FAILS) <= failed <= set(LIME_FAILS) | set(FLAKY), failed

@@ -133,6 +133,39 @@ def forward_values(
     return ti.to_numpy(ti.select_target(out, target, x.batch_size, "forward_func")), m
 
 
+def evaluate_forward(
+    kind: type,
+    predict: Callable[[tuple[Any, ...]], np.ndarray],
+    compose: Callable[[np.ndarray], tuple[Any, ...]],
+    count: int,
+    per_eval: int,
+    progress: bool,
+) -> np.ndarray:
+    """The engine's :func:`evaluate` over ``count`` perturbations named by their index,
+    ``per_eval`` to a call of ``predict`` (``forward_func``), with ``kind``'s progress bar
+    of those calls when ``progress``."""
+    bar = model_call_progress(kind, -(-count // per_eval), progress)
+
+    def counted(batch: tuple[Any, ...]) -> np.ndarray:
+        values = predict(batch)
+        if bar is not None:
+            bar.update(1)
+        return values
+
+    try:
+        return evaluate(
+            counted,
+            np.arange(count, dtype=float)[:, None],
+            compose,
+            classification=True,
+            batch_size=per_eval,
+            name="forward_func",
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def fit_interpretable(model: Any, Z: np.ndarray, Y: np.ndarray, W: np.ndarray) -> np.ndarray:
     """Coefficients ``(B, d)`` of ``model`` fitted to ``Z`` (``(B, n, d)`` or shared
     ``(n, d)``), targets ``Y`` (``B × n``) and weights ``W`` (``B × n``)."""
@@ -323,26 +356,7 @@ class LimeBase:
             return values.reshape(m, 1)
 
         count = sum(len(z) for z in interps)
-        bar = model_call_progress(type(self), -(-count // per_eval), progress)
-
-        def counted(batch: tuple[Any, ...]) -> np.ndarray:
-            values = predict(batch)
-            if bar is not None:
-                bar.update(1)
-            return values
-
-        try:
-            outputs = evaluate(
-                counted,
-                np.arange(count, dtype=float)[:, None],
-                compose,
-                classification=True,
-                batch_size=per_eval,
-                name="forward_func",
-            )
-        finally:
-            if bar is not None:
-                bar.close()
+        outputs = evaluate_forward(type(self), predict, compose, count, per_eval, progress)
         return np.concatenate(interps), outputs[:, 0], np.concatenate(weights)
 
     def _draw(

@@ -18,7 +18,6 @@ import numpy as np
 
 from .._random import RandomState, instance_generator
 from .._validation import check_positive_int, check_sample_memory, warn_few_samples
-from ..engine.evaluate import evaluate
 from ..errors import InputError, ModelOutputError
 from ..kernels import shapley_kernel
 from ..sampling import BernoulliSampler, Sampler, ShapleySampler, all_coalitions
@@ -27,7 +26,6 @@ from . import _inputs as ti
 from ._captum import (
     captum_kernel_parameters,
     draw_interpretable,
-    model_call_progress,
     resolve_tensor_seed,
     seeded_torch,
 )
@@ -35,6 +33,7 @@ from ._jax_dispatch import holds_jax
 from ._lime_base import (
     ExpKernelSimilarity,
     LimeBase,
+    evaluate_forward,
     fit_interpretable,
     forward_values,
     get_exp_kernel_similarity_function,
@@ -327,8 +326,6 @@ class Lime(LimeBase):
                     )
             return tuple(p.reshape(len(index) * size, *p.shape[2:]) for p in parts)
 
-        bar = model_call_progress(type(self), -(-n // per_eval), progress)
-
         def predict(batch: tuple[Any, ...]) -> np.ndarray:
             values, m = forward_values(self.forward_func, x, batch, args, target)
             if values.size != m * units:
@@ -336,22 +333,9 @@ class Lime(LimeBase):
                     f"forward_func returned {values.size} values for {m} perturbations of "
                     f"{size} examples; expected {m * units} (pick one output with target=)"
                 )
-            if bar is not None:
-                bar.update(1)
             return values.reshape(m, units)
 
-        try:
-            return evaluate(
-                predict,
-                np.arange(n, dtype=float)[:, None],
-                compose,
-                classification=True,
-                batch_size=per_eval,
-                name="forward_func",
-            )
-        finally:
-            if bar is not None:
-                bar.close()
+        return evaluate_forward(type(self), predict, compose, n, per_eval, progress)
 
 
 class KernelShap(Lime):
